@@ -1,0 +1,276 @@
+//! One logical database of one shard: a dashtable of keys plus expiry.
+//!
+//! Expiry times are absolute Unix milliseconds kept in the entry (0 = none). They are
+//! enforced lazily by every lookup ([`Db::lookup`] removes an expired key before anyone
+//! sees it) and actively by [`Db::active_expire`], which the engine calls from
+//! [`Engine::tick`](crate::Engine::tick): it walks the table bucket by bucket from a saved
+//! cursor, as Dragonfly does, removing what has expired, within a budget.
+
+use crate::dash::DashTable;
+use crate::value::{Key, Value};
+use foldhash::fast::FixedState;
+
+/// A stored value and its expiry.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// The value.
+    pub value: Value,
+    /// Absolute expiry in Unix milliseconds; 0 when the key does not expire.
+    pub expire_at: u64,
+}
+
+impl Entry {
+    /// An entry without expiry.
+    #[inline]
+    pub fn new(value: Value) -> Self {
+        Entry {
+            value,
+            expire_at: 0,
+        }
+    }
+
+    #[inline]
+    fn expired(&self, now_ms: u64) -> bool {
+        self.expire_at != 0 && self.expire_at <= now_ms
+    }
+}
+
+/// Counters one database keeps for INFO.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DbStats {
+    /// Keys removed because they expired.
+    pub expired_keys: u64,
+}
+
+/// One logical database of one shard.
+pub struct Db {
+    table: DashTable<Key, Entry, FixedState>,
+    expires: usize,
+    expire_cursor: u64,
+    /// Counters for INFO.
+    pub stats: DbStats,
+}
+
+impl Db {
+    /// An empty database; `seed` seeds the hash function.
+    pub fn new(seed: u64) -> Self {
+        Db {
+            table: DashTable::with_hasher(FixedState::with_seed(seed)),
+            expires: 0,
+            expire_cursor: 0,
+            stats: DbStats::default(),
+        }
+    }
+
+    /// The number of keys, counting expired keys not yet removed (as Redis's DBSIZE).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// True when no key is stored.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    /// The number of keys with an expiry (INFO keyspace's `expires`).
+    #[inline]
+    pub fn expires_count(&self) -> usize {
+        self.expires
+    }
+
+    /// Removes `key` when it has expired at `now_ms`; true when it did.
+    #[inline]
+    fn expire_if_needed(&mut self, key: &[u8], now_ms: u64) -> bool {
+        let expired = match self.table.get(key) {
+            Some(e) => e.expired(now_ms),
+            None => return false,
+        };
+        if expired {
+            self.remove(key);
+            self.stats.expired_keys += 1;
+        }
+        expired
+    }
+
+    /// The live entry for `key` (an expired one is removed first).
+    #[inline]
+    pub fn lookup(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
+        self.expire_if_needed(key, now_ms);
+        self.table.get_mut(key)
+    }
+
+    /// The live value for `key`, read-only.
+    #[inline]
+    pub fn get(&mut self, key: &[u8], now_ms: u64) -> Option<&Entry> {
+        self.lookup(key, now_ms).map(|e| &*e)
+    }
+
+    /// True when `key` exists and has not expired.
+    #[inline]
+    pub fn contains(&mut self, key: &[u8], now_ms: u64) -> bool {
+        self.lookup(key, now_ms).is_some()
+    }
+
+    /// The live entry for `key`, created with `make()` and no expiry when absent; `true` when
+    /// created.
+    pub fn lookup_or_insert(
+        &mut self,
+        key: &[u8],
+        now_ms: u64,
+        make: impl FnOnce() -> Value,
+    ) -> (&mut Entry, bool) {
+        self.expire_if_needed(key, now_ms);
+        self.table
+            .get_or_insert_with(key, || (Key::new(key), Entry::new(make())))
+    }
+
+    /// Stores `value` under `key` with expiry `expire_at` (0 = none), replacing any value and
+    /// expiry it had.
+    pub fn set(&mut self, key: &[u8], value: Value, expire_at: u64) {
+        let (e, created) = self.table.get_or_insert_with(key, || {
+            (
+                Key::new(key),
+                Entry {
+                    value: Value::Int(0),
+                    expire_at: 0,
+                },
+            )
+        });
+        let _ = created;
+        let had = e.expire_at != 0;
+        e.value = value;
+        e.expire_at = expire_at;
+        match (had, expire_at != 0) {
+            (false, true) => self.expires += 1,
+            (true, false) => self.expires -= 1,
+            _ => {}
+        }
+    }
+
+    /// Stores `value` under `key`, keeping the expiry of a live key (SET KEEPTTL, SETRANGE,
+    /// APPEND, INCR...). An expired key must have been looked up first.
+    pub fn set_keep_ttl(&mut self, key: &[u8], value: Value) {
+        let (e, _) = self.table.get_or_insert_with(key, || {
+            (
+                Key::new(key),
+                Entry {
+                    value: Value::Int(0),
+                    expire_at: 0,
+                },
+            )
+        });
+        e.value = value;
+    }
+
+    /// Sets the expiry of an existing key (0 removes it); false when the key is absent.
+    pub fn set_expire(&mut self, key: &[u8], expire_at: u64) -> bool {
+        match self.table.get_mut(key) {
+            Some(e) => {
+                match (e.expire_at != 0, expire_at != 0) {
+                    (false, true) => self.expires += 1,
+                    (true, false) => self.expires -= 1,
+                    _ => {}
+                }
+                e.expire_at = expire_at;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes `key` (live or not); returns its entry.
+    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        let (_, e) = self.table.remove_entry(key)?;
+        if e.expire_at != 0 {
+            self.expires -= 1;
+        }
+        Some(e)
+    }
+
+    /// Inserts a whole entry (RENAME, MOVE, COPY, SWAPDB), replacing what is there.
+    pub fn insert_entry(&mut self, key: &[u8], entry: Entry) {
+        self.remove(key);
+        if entry.expire_at != 0 {
+            self.expires += 1;
+        }
+        self.table.insert(Key::new(key), entry);
+    }
+
+    /// Removes every key.
+    pub fn clear(&mut self) {
+        self.table.clear();
+        self.expires = 0;
+        self.expire_cursor = 0;
+    }
+
+    /// One step of a SCAN walk: visits live entries of the next bucket(s) after `cursor`;
+    /// returns the next cursor, 0 when complete.
+    pub fn scan(&self, cursor: u64, now_ms: u64, mut f: impl FnMut(&Key, &Entry)) -> u64 {
+        self.table.scan(cursor, |k, e| {
+            if !e.expired(now_ms) {
+                f(k, e)
+            }
+        })
+    }
+
+    /// All live entries, in table order.
+    pub fn iter(&self, now_ms: u64) -> impl Iterator<Item = (&Key, &Entry)> {
+        self.table.iter().filter(move |(_, e)| !e.expired(now_ms))
+    }
+
+    /// A live key chosen at random from `seed`, trying a few times to skip expired ones.
+    pub fn random_key(&mut self, seed: u64, now_ms: u64) -> Option<Key> {
+        let mut s = seed;
+        for _ in 0..100 {
+            let (k, e) = self.table.random_entry(s)?;
+            if !e.expired(now_ms) {
+                return Some(k.clone());
+            }
+            let k = k.clone();
+            self.remove(k.as_bytes());
+            self.stats.expired_keys += 1;
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+        }
+        None
+    }
+
+    /// The active expiry cycle's step: walks up to `max_steps` buckets from the saved cursor,
+    /// removing expired keys; returns (keys removed, whole table walked).
+    pub fn active_expire(&mut self, now_ms: u64, max_steps: usize) -> (usize, bool) {
+        if self.expires == 0 {
+            return (0, true);
+        }
+        let mut removed = 0;
+        let mut cursor = self.expire_cursor;
+        let mut wrapped = false;
+        for _ in 0..max_steps {
+            let mut gone_with_ttl = 0;
+            cursor = self.table.scan_retain(cursor, |_, e| {
+                if e.expired(now_ms) {
+                    gone_with_ttl += 1;
+                    false
+                } else {
+                    true
+                }
+            });
+            removed += gone_with_ttl;
+            self.expires -= gone_with_ttl;
+            if cursor == 0 {
+                wrapped = true;
+                break;
+            }
+        }
+        self.expire_cursor = cursor;
+        self.stats.expired_keys += removed as u64;
+        (removed, wrapped)
+    }
+
+    /// Bytes used by the table structure (MEMORY STATS, INFO).
+    pub fn table_memory(&self) -> usize {
+        self.table.memory_usage()
+    }
+}
