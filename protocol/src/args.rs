@@ -16,7 +16,10 @@ impl Span {
     #[inline]
     pub fn new(start: usize, end: usize) -> Self {
         debug_assert!(start <= end && end <= u32::MAX as usize);
-        Span { start: start as u32, end: end as u32 }
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
     }
 }
 
@@ -56,7 +59,9 @@ impl<'a> Args<'a> {
     /// Argument `i`, or `None` past the end.
     #[inline]
     pub fn try_get(&self, i: usize) -> Option<&'a [u8]> {
-        self.spans.get(i).map(|s| &self.data[s.start as usize..s.end as usize])
+        self.spans
+            .get(i)
+            .map(|s| &self.data[s.start as usize..s.end as usize])
     }
 
     /// Iterates over all arguments.
@@ -87,10 +92,14 @@ pub struct OwnedArgs {
 impl OwnedArgs {
     /// An empty list with room for `n` arguments of `bytes` bytes in all.
     pub fn with_capacity(n: usize, bytes: usize) -> Self {
-        OwnedArgs { data: Vec::with_capacity(bytes), spans: Vec::with_capacity(n) }
+        OwnedArgs {
+            data: Vec::with_capacity(bytes),
+            spans: Vec::with_capacity(n),
+        }
     }
 
     /// Builds a list from anything that yields byte strings.
+    #[allow(clippy::should_implement_trait)] // the inherent name is the public API
     pub fn from_iter<I, A>(items: I) -> Self
     where
         I: IntoIterator<Item = A>,

@@ -60,7 +60,8 @@ impl<'a> Reply<'a> {
     pub fn error(&mut self, text: &str) {
         self.out.push(b'-');
         for &c in text.as_bytes() {
-            self.out.push(if c == b'\r' || c == b'\n' { b' ' } else { c });
+            self.out
+                .push(if c == b'\r' || c == b'\n' { b' ' } else { c });
         }
         self.out.extend_from_slice(b"\r\n");
     }
@@ -313,6 +314,9 @@ mod tests {
         r.double(f64::INFINITY);
         r.verbatim(b"txt", b"hi");
         r.error("ERR bad\r\nthing");
-        assert_eq!(out, b"%1\r\n_\r\n#f\r\n,inf\r\n=6\r\ntxt:hi\r\n-ERR bad  thing\r\n");
+        assert_eq!(
+            out,
+            b"%1\r\n_\r\n#f\r\n,inf\r\n=6\r\ntxt:hi\r\n-ERR bad  thing\r\n"
+        );
     }
 }
