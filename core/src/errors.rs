@@ -101,3 +101,109 @@ pub fn lossy(b: &[u8], max: usize) -> String {
     let b = &b[..b.len().min(max)];
     String::from_utf8_lossy(b).into_owned()
 }
+
+/// SCAN with a cursor that is not an unsigned 64-bit number.
+pub const INVALID_CURSOR: &str = "ERR invalid cursor";
+/// OBJECT FREQ while the maxmemory policy is not an LFU one.
+pub const OBJECT_FREQ_NO_LFU: &str = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+/// OBJECT IDLETIME while the maxmemory policy is an LFU one.
+pub const OBJECT_IDLETIME_LFU: &str = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+
+/// `ERR Unsupported option foo` (EXPIRE and friends with an unknown flag).
+pub fn unsupported_option(opt: &[u8]) -> String {
+    format!("ERR Unsupported option {}", String::from_utf8_lossy(opt))
+}
+
+/// `ERR value is out of range, value must between MIN and MAX` (Redis's
+/// `getRangeLongFromObjectOrReply`, e.g. MOVE's and COPY's DB index outside `int`).
+pub fn value_out_of_range(min: i64, max: i64) -> String {
+    format!("ERR value is out of range, value must between {min} and {max}")
+}
+
+/// DECRBY with LLONG_MIN (its negation would overflow).
+pub const DECR_OVERFLOW: &str = "ERR decrement would overflow";
+/// LCS on a key that holds something other than a string.
+pub const LCS_WRONGTYPE: &str = "ERR The specified keys must contain string values";
+/// LCS with both LEN and IDX.
+pub const LCS_LEN_AND_IDX: &str =
+    "ERR If you want both the length and indexes, please just use IDX.";
+/// LCS on a string of 4 GiB or more.
+pub const LCS_TOO_LONG: &str = "ERR String too long for LCS";
+/// LCS whose table would exceed proto-max-bulk-len.
+pub const LCS_MEMORY_LIMIT: &str =
+    "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
+/// LCS whose table could not be allocated.
+pub const LCS_ALLOC_FAILED: &str =
+    "ERR Insufficient memory, failed allocating transient memory for LCS";
+/// SETBIT / GETBIT with a bad offset.
+pub const BIT_OFFSET: &str = "ERR bit offset is not an integer or out of range";
+/// SETBIT with a bit value other than 0 or 1.
+pub const BIT_VALUE: &str = "ERR bit is not an integer or out of range";
+
+/// HELLO with a protocol version that is not a number.
+pub const HELLO_PROTO_NOT_INTEGER: &str = "ERR Protocol version is not an integer or out of range";
+/// HELLO before authentication, without AUTH.
+pub const HELLO_NOAUTH: &str = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time";
+/// CLIENT LIST ID with an id that is not a number.
+pub const INVALID_CLIENT_ID: &str = "ERR Invalid client ID";
+/// CLIENT KILL ID with an id below 1 or not a number.
+pub const CLIENT_ID_NOT_POSITIVE: &str = "ERR client-id should be greater than 0";
+/// CLIENT KILL ip:port that matched nobody.
+pub const NO_SUCH_CLIENT: &str = "ERR No such client";
+/// SWAPDB with a first index that is not an integer.
+pub const INVALID_FIRST_DB_INDEX: &str = "ERR invalid first DB index";
+/// SWAPDB with a second index that is not an integer.
+pub const INVALID_SECOND_DB_INDEX: &str = "ERR invalid second DB index";
+/// DEBUG while `enable-debug-command` does not allow it.
+pub const DEBUG_NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
+/// SHUTDOWN ABORT with no shutdown under way.
+pub const NO_SHUTDOWN_IN_PROGRESS: &str = "ERR No shutdown in progress.";
+/// COMMAND GETKEYS of an unknown command.
+pub const GETKEYS_INVALID_COMMAND: &str = "ERR Invalid command specified";
+/// COMMAND GETKEYS of a command without keys.
+pub const GETKEYS_NO_KEYS: &str = "ERR The command has no key arguments";
+/// COMMAND GETKEYS with a wrong number of arguments for the command.
+pub const GETKEYS_ARITY: &str = "ERR Invalid number of arguments specified for command";
+/// COMMAND GETKEYS whose arguments hold no key where one is required.
+pub const GETKEYS_INVALID_ARGS: &str = "ERR Invalid arguments specified for command";
+
+/// `ERR Syntax error in HELLO option 'opt'`.
+pub fn hello_syntax(opt: &[u8]) -> String {
+    format!("ERR Syntax error in HELLO option '{}'", String::from_utf8_lossy(opt))
+}
+
+/// `ERR Unknown client type 'name'` (CLIENT LIST TYPE, CLIENT KILL TYPE).
+pub fn unknown_client_type(name: &[u8]) -> String {
+    format!("ERR Unknown client type '{}'", String::from_utf8_lossy(name))
+}
+
+/// `ERR No such user 'name'` (CLIENT KILL USER).
+pub fn no_such_user(name: &[u8]) -> String {
+    format!("ERR No such user '{}'", String::from_utf8_lossy(name))
+}
+
+/// `ERR unknown subcommand or wrong number of arguments for 'sub'. Try CMD HELP.` (Redis's
+/// `addReplySubcommandSyntaxError`, for commands that parse their own subcommands, DEBUG).
+pub fn subcommand_syntax(sub: &[u8], cmd: &[u8]) -> String {
+    format!(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+        lossy(sub, 128),
+        String::from_utf8_lossy(cmd).to_ascii_uppercase()
+    )
+}
+
+/// `ERR Unknown option or number of arguments for CONFIG SET - 'name'`.
+pub fn config_unknown_option(name: &[u8]) -> String {
+    format!(
+        "ERR Unknown option or number of arguments for CONFIG SET - '{}'",
+        String::from_utf8_lossy(name)
+    )
+}
+
+/// `ERR CONFIG SET failed (possibly related to argument 'name') - why`.
+pub fn config_set_failed(name: &[u8], why: &str) -> String {
+    format!(
+        "ERR CONFIG SET failed (possibly related to argument '{}') - {why}",
+        String::from_utf8_lossy(name)
+    )
+}

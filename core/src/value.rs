@@ -125,9 +125,10 @@ pub enum Value {
     Int(i64),
     /// A string, `embstr` up to 44 bytes and `raw` beyond, as Redis reports it.
     Str(CompactBytes),
-    /// A string that Redis would report as `raw` whatever its length (the result of APPEND
-    /// or SETRANGE, which Redis never re-encodes).
-    Raw(CompactBytes),
+    /// A string that was modified in place (APPEND, SETRANGE, SETBIT): Redis reports it as
+    /// `raw` whatever its length, and it keeps spare capacity so that repeated appends are
+    /// amortised O(1), as with Redis's sds. Boxed so that `Value` stays 24 bytes.
+    Raw(Box<alloc::vec::Vec<u8>>),
 }
 
 /// The type names of `TYPE`.
@@ -218,7 +219,26 @@ impl Value {
                 let mut b = itoa::Buffer::new();
                 Some(f(b.format(*n).as_bytes()))
             }
-            Value::Str(b) | Value::Raw(b) => Some(f(b.as_bytes())),
+            Value::Str(b) => Some(f(b.as_bytes())),
+            Value::Raw(v) => Some(f(v)),
+        }
+    }
+
+    /// A `raw` string value holding `v`.
+    pub fn raw(v: alloc::vec::Vec<u8>) -> Value {
+        Value::Raw(Box::new(v))
+    }
+
+    /// Turns a string value into the growable `raw` form (copying it once unless it already
+    /// is) and returns its buffer for in-place changes; `None` for other types.
+    pub fn make_raw(&mut self) -> Option<&mut alloc::vec::Vec<u8>> {
+        if !matches!(self, Value::Raw(_)) {
+            let v = self.to_vec()?;
+            *self = Value::raw(v);
+        }
+        match self {
+            Value::Raw(v) => Some(v),
+            _ => None,
         }
     }
 
@@ -231,7 +251,8 @@ impl Value {
     pub fn heap_size(&self) -> usize {
         match self {
             Value::Int(_) => 0,
-            Value::Str(b) | Value::Raw(b) => b.heap_size(),
+            Value::Str(b) => b.heap_size(),
+            Value::Raw(v) => core::mem::size_of::<alloc::vec::Vec<u8>>() + v.capacity(),
         }
     }
 }
