@@ -109,6 +109,8 @@ pub struct Conn {
     pub last_interaction_ms: u64,
     /// Full name of the last command (`client|list`).
     pub last_cmd: &'static str,
+    /// Set by CLIENT KILL: the host closes the connection after its current batch.
+    pub killed: bool,
 }
 
 /// The connection registry.
@@ -443,6 +445,7 @@ impl Engine {
             created_ms: now_ms,
             last_interaction_ms: now_ms,
             last_cmd: "NULL",
+            killed: false,
         };
         let id = conn.id;
         let slot = match self.clients.free.pop() {
@@ -468,6 +471,12 @@ impl Engine {
                 self.clients.count -= 1;
             }
         }
+    }
+
+    /// True when the connection is gone or was killed (CLIENT KILL): the host should flush
+    /// what is pending and close it.
+    pub fn is_killed(&self, c: ConnId) -> bool {
+        self.conn(c).is_none_or(|s| s.killed)
     }
 
     /// The connection's state.

@@ -9,7 +9,11 @@
 //! A handler is parse -> typed arguments -> operation on the shard's [`Db`](crate::db::Db)
 //! -> reply through [`Ctx::reply`](crate::engine::Ctx). Families live in their own files.
 
+pub mod connection;
+pub mod info;
+pub mod introspect;
 pub mod keys;
+pub mod redis_specs;
 pub mod server;
 pub mod string;
 
@@ -276,8 +280,14 @@ impl CommandSpec {
 }
 
 /// All command families' tables.
-pub fn families() -> [&'static [CommandSpec]; 3] {
-    [server::COMMANDS, keys::COMMANDS, string::COMMANDS]
+pub fn families() -> [&'static [CommandSpec]; 5] {
+    [
+        connection::COMMANDS,
+        server::COMMANDS,
+        introspect::COMMANDS,
+        keys::COMMANDS,
+        string::COMMANDS,
+    ]
 }
 
 /// Every top-level command.
