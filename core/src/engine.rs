@@ -120,6 +120,16 @@ pub struct Clients {
     free: Vec<u32>,
     next_id: u64,
     count: usize,
+    killed: Vec<Killed>,
+}
+
+/// A connection that CLIENT KILL marked, for the host to close.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Killed {
+    /// Its client id.
+    pub id: u64,
+    /// Its socket (as given in [`ClientAddr::fd`]).
+    pub fd: i64,
 }
 
 impl Clients {
@@ -141,6 +151,19 @@ impl Clients {
     /// All connections, mutable.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Conn> {
         self.slots.iter_mut().flatten()
+    }
+
+    /// Marks the connection with client id `id` killed and queues it for the host
+    /// ([`Engine::take_killed`]); false when there is no such live connection.
+    pub fn kill(&mut self, id: u64) -> bool {
+        match self.slots.iter_mut().flatten().find(|c| c.id == id && !c.killed) {
+            Some(c) => {
+                c.killed = true;
+                self.killed.push(Killed { id, fd: c.addr.fd });
+                true
+            }
+            None => false,
+        }
     }
 }
 
@@ -471,6 +494,20 @@ impl Engine {
                 self.clients.count -= 1;
             }
         }
+    }
+
+    /// Forgets the connection with client id `id`, if any.
+    pub fn disconnect_id(&mut self, id: u64) {
+        let slot = self.clients.slots.iter().position(|s| s.as_ref().is_some_and(|c| c.id == id));
+        if let Some(slot) = slot {
+            self.disconnect(ConnId { slot: slot as u32, id });
+        }
+    }
+
+    /// The connections CLIENT KILL marked since the last call: the host closes their sockets,
+    /// which ends their tasks (and [`disconnect`](Self::disconnect)s them).
+    pub fn take_killed(&mut self) -> Vec<Killed> {
+        core::mem::take(&mut self.clients.killed)
     }
 
     /// True when the connection is gone or was killed (CLIENT KILL): the host should flush

@@ -481,9 +481,9 @@ fn client_kill(ctx: &mut Ctx<'_>, args: Args<'_>) {
         }
     }
     let me = ctx.conn_ref().id;
-    let mut killed = 0;
+    let mut victims = Vec::new();
     let mut close_me = false;
-    for c in ctx.clients.iter_mut().filter(|c| !c.killed) {
+    for c in ctx.clients.iter().filter(|c| !c.killed) {
         if addr.is_some_and(|a| a != c.addr.addr.as_bytes())
             || laddr.is_some_and(|a| a != c.addr.laddr.as_bytes())
             || ctype.is_some_and(|t| t != type_of(c))
@@ -495,9 +495,12 @@ fn client_kill(ctx: &mut Ctx<'_>, args: Args<'_>) {
         if c.id == me {
             close_me = true;
         } else {
-            c.killed = true;
+            victims.push(c.id);
         }
-        killed += 1;
+    }
+    let killed = victims.len() as i64 + close_me as i64;
+    for v in victims {
+        ctx.clients.kill(v);
     }
     if close_me {
         ctx.action = Action::Close;

@@ -147,6 +147,7 @@ impl SingleHost {
         if let Action::Sleep(us) = action {
             self.advance_us(us);
         }
+        self.drop_killed();
         std::mem::take(&mut self.out)
     }
 
@@ -177,6 +178,13 @@ impl SingleHost {
             }
         }
         out
+    }
+
+    /// Connections that CLIENT KILL marked are closed, as the server closes their sockets.
+    fn drop_killed(&mut self) {
+        for k in self.engine.take_killed() {
+            self.engine.disconnect_id(k.id);
+        }
     }
 
     /// The virtual time in Unix milliseconds.

@@ -1,0 +1,399 @@
+//! One client connection: a task on its shard thread's executor that reads, parses, runs
+//! and replies until the client goes away.
+//!
+//! Each round of the loop:
+//!
+//! 1. parse every complete request in the input buffer and run it, appending the replies
+//!    to one output buffer (a pipeline of N requests costs one read and one write);
+//! 2. write the output (what the socket does not take stays for the next round);
+//! 3. read more, unless the output waiting for the client is over [`OUTPUT_HIGH_WATER`]:
+//!    then the connection waits until the client drains it, which bounds its memory.
+//!
+//! The input buffer starts at [`READ_BUF_INITIAL`] and doubles only when full, so it grows
+//! with the bytes received, never with a length a request declares; consumed bytes are
+//! dropped from its front after each round. Unparsed bytes above
+//! `client-query-buffer-limit` close the connection without a reply, as in Redis.
+
+use crate::reactor::Async;
+use crate::server::{Shard, ShutdownRequest};
+use crate::sys;
+use crate::{verbose, warning};
+use anax_core::{Action, ClientAddr, ConnId};
+use anax_protocol::{Limits, Parsed, RequestParser};
+use futures_lite::future;
+use std::fmt::Write as _;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::os::fd::AsRawFd;
+use std::rc::Rc;
+use std::task::Poll;
+use std::time::Duration;
+
+/// Redis's `PROTO_IOBUF_LEN`: the first size of the input buffer.
+pub const READ_BUF_INITIAL: usize = 16 * 1024;
+
+/// An empty input buffer larger than this is given back.
+const READ_BUF_KEEP: usize = 256 * 1024;
+
+/// Requests are not run, nor bytes read, while this much output waits for the client.
+pub const OUTPUT_HIGH_WATER: usize = 256 * 1024;
+
+/// An empty output buffer larger than this is given back.
+const OUTPUT_KEEP: usize = 256 * 1024;
+
+/// Serves one accepted connection until it closes.
+pub async fn serve(shard: Rc<Shard>, stream: TcpStream, peer: SocketAddr) {
+    if shard.shutting_down() {
+        return;
+    }
+    let laddr = stream
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    let fd = stream.as_raw_fd();
+    let addr = ClientAddr {
+        addr: peer.to_string(),
+        laddr,
+        fd: fd as i64,
+    };
+    let id = shard
+        .engine
+        .borrow_mut()
+        .connect(addr, sys::now_us() / 1000);
+    let Some(id) = id else {
+        // As Redis's acceptCommonHandler: one best-effort write, then close.
+        let _ = (&stream).write(b"-ERR max number of clients reached\r\n");
+        verbose!("Error registering fd event for the new client: max number of clients reached");
+        return;
+    };
+    let _guard = Registered { shard: &shard, id };
+    if let Err(e) = stream
+        .set_nonblocking(true)
+        .and_then(|()| stream.set_nodelay(true))
+    {
+        warning!("Error configuring client socket: {}", e);
+        return;
+    }
+    let io = match Async::new(&shard.reactor, stream) {
+        Ok(io) => io,
+        Err(e) => {
+            warning!("Error registering fd event for the new client: {}", e);
+            return;
+        }
+    };
+    let mut conn = Conn {
+        shard: &shard,
+        io,
+        id,
+        parser: RequestParser::new(),
+        buf: vec![0; READ_BUF_INITIAL],
+        start: 0,
+        end: 0,
+        may_read: true,
+        out: Vec::new(),
+        sent: 0,
+        close: None,
+        held_back: false,
+    };
+    if let Err(e) = conn.run().await {
+        verbose!("Error with client connection: {}", e);
+    }
+}
+
+/// Forgets the connection in the engine when its task ends, however it ends.
+struct Registered<'a> {
+    shard: &'a Shard,
+    id: ConnId,
+}
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut engine) = self.shard.engine.try_borrow_mut() {
+            engine.disconnect(self.id);
+        }
+    }
+}
+
+/// Why the connection is closing once its output is flushed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Close {
+    /// QUIT, a protocol error, CLIENT KILL of itself.
+    AfterReply,
+    /// SHUTDOWN: the whole server stops.
+    Shutdown(ShutdownRequest),
+}
+
+struct Conn<'a> {
+    shard: &'a Shard,
+    io: Async<TcpStream>,
+    id: ConnId,
+    parser: RequestParser,
+    /// Input; bytes `start..end` are received and not yet consumed, `end..` is room.
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    /// The socket may hold more bytes (no short read or `WouldBlock` since the last
+    /// readiness event).
+    may_read: bool,
+    /// Output; bytes `sent..` are still to be written.
+    out: Vec<u8>,
+    sent: usize,
+    close: Option<Close>,
+    /// The last `process` stopped for output over the high water mark, with requests
+    /// possibly still buffered.
+    held_back: bool,
+}
+
+/// What a read brought.
+enum ReadOutcome {
+    Data,
+    Nothing,
+    Eof,
+}
+
+impl Conn<'_> {
+    async fn run(&mut self) -> io::Result<()> {
+        loop {
+            self.process();
+            if self.pending_output() > 0 {
+                self.write()?;
+            }
+            if let Some(close) = self.close {
+                return self.finish(close).await;
+            }
+            if self.pending_output() >= OUTPUT_HIGH_WATER {
+                // Backpressure: no reading (and no running) until the client drains.
+                self.io.writable().await;
+                continue;
+            }
+            if self.held_back {
+                // Output drained under the mark: run the requests still buffered, after
+                // the other tasks had their turn.
+                future::yield_now().await;
+                continue;
+            }
+            if self.end - self.start > 0 && self.over_query_limit() {
+                return Ok(());
+            }
+            if self.may_read {
+                match self.read()? {
+                    // A full read: the socket may hold more. As Redis does (one read per
+                    // client per event loop turn), the others go first.
+                    ReadOutcome::Data if self.may_read => {
+                        future::yield_now().await;
+                        continue;
+                    }
+                    ReadOutcome::Data => continue,
+                    ReadOutcome::Eof => return Ok(()),
+                    ReadOutcome::Nothing => {}
+                }
+            }
+            let want_write = self.pending_output() > 0;
+            let (readable, _) = future::poll_fn(|cx| {
+                let r = self.io.poll_readable(cx).is_ready();
+                let w = want_write && self.io.poll_writable(cx).is_ready();
+                if r || w {
+                    Poll::Ready((r, w))
+                } else {
+                    Poll::Pending
+                }
+            })
+            .await;
+            if readable {
+                self.may_read = true;
+            }
+        }
+    }
+
+    fn pending_output(&self) -> usize {
+        self.out.len() - self.sent
+    }
+
+    /// Parses and runs every complete request buffered, while output stays under the high
+    /// water mark and nothing asked to close.
+    fn process(&mut self) {
+        self.held_back = false;
+        if self.start == self.end {
+            return;
+        }
+        let shard = self.shard;
+        let mut engine = shard.engine.borrow_mut();
+        let config = engine.config();
+        self.parser.set_limits(Limits {
+            max_bulk_len: config.proto_max_bulk_len,
+            query_buffer_limit: config.client_query_buffer_limit,
+        });
+        while self.start < self.end
+            && self.close.is_none()
+            && self.out.len() - self.sent < OUTPUT_HIGH_WATER
+        {
+            let authenticated = engine.conn(self.id).is_none_or(|c| c.authenticated);
+            self.parser.set_authenticated(authenticated);
+            match self.parser.parse(&self.buf[self.start..self.end]) {
+                Ok(Parsed::Incomplete) => break,
+                Ok(Parsed::Skip(n)) => self.start += n,
+                Ok(Parsed::Request(args, n)) => {
+                    let action = engine.execute(self.id, args, &shard.host, &mut self.out);
+                    self.start += n;
+                    match action {
+                        Action::Continue => {}
+                        Action::Close => self.close = Some(Close::AfterReply),
+                        Action::Shutdown { save } => {
+                            self.close = Some(Close::Shutdown(ShutdownRequest { save }))
+                        }
+                        Action::Sleep(us) => std::thread::sleep(Duration::from_micros(us)),
+                    }
+                }
+                Err(e) => {
+                    if sys::log_enabled(sys::Level::Verbose) {
+                        verbose!(
+                            "Protocol error ({}) from client: {}",
+                            e.0,
+                            client_info(&engine, self.id, self.end - self.start)
+                        );
+                    }
+                    self.out.push(b'-');
+                    self.out.extend_from_slice(e.0.as_bytes());
+                    self.out.extend_from_slice(b"\r\n");
+                    self.close = Some(Close::AfterReply);
+                }
+            }
+        }
+        for k in engine.take_killed() {
+            // CLIENT KILL of another connection: its task sees end-of-file and ends.
+            sys::shutdown_socket(k.fd);
+        }
+        drop(engine);
+        self.held_back = self.close.is_none()
+            && self.start < self.end
+            && self.pending_output() >= OUTPUT_HIGH_WATER;
+        self.compact_input();
+    }
+
+    /// Drops consumed bytes from the front of the input buffer.
+    fn compact_input(&mut self) {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+            if self.buf.len() > READ_BUF_KEEP {
+                self.buf = vec![0; READ_BUF_INITIAL];
+            }
+        } else if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+    }
+
+    /// Redis's client-query-buffer-limit: logs and reports true when the unparsed bytes
+    /// are over it.
+    fn over_query_limit(&self) -> bool {
+        let pending = self.end - self.start;
+        if !self.parser.query_buffer_limit_exceeded(pending) {
+            return false;
+        }
+        let engine = self.shard.engine.borrow();
+        let head = &self.buf[self.start..self.end.min(self.start + 64)];
+        warning!(
+            "Closing client that reached max query buffer length: {} (qbuf initial bytes: {})",
+            client_info(&engine, self.id, pending),
+            sys::repr(head)
+        );
+        true
+    }
+
+    /// Reads once into the free part of the input buffer, growing it first when full.
+    fn read(&mut self) -> io::Result<ReadOutcome> {
+        if self.end == self.buf.len() {
+            let grown = (self.buf.len() * 2).max(READ_BUF_INITIAL);
+            self.buf.resize(grown, 0);
+        }
+        let room = self.buf.len() - self.end;
+        loop {
+            match self.io.get_ref().read(&mut self.buf[self.end..]) {
+                Ok(0) => return Ok(ReadOutcome::Eof),
+                Ok(n) => {
+                    self.end += n;
+                    // A short read emptied the socket: wait for the next edge.
+                    self.may_read = n == room;
+                    return Ok(ReadOutcome::Data);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.io.clear_readable();
+                    self.may_read = false;
+                    return Ok(ReadOutcome::Nothing);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Writes as much pending output as the socket takes.
+    fn write(&mut self) -> io::Result<()> {
+        while self.sent < self.out.len() {
+            match self.io.get_ref().write(&self.out[self.sent..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => self.sent += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.io.clear_writable();
+                    break;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if self.sent == self.out.len() {
+            self.out.clear();
+            self.sent = 0;
+            if self.out.capacity() > OUTPUT_KEEP {
+                self.out = Vec::new();
+            }
+        } else if self.sent >= self.out.len() / 2 {
+            self.out.drain(..self.sent);
+            self.sent = 0;
+        }
+        Ok(())
+    }
+
+    /// Flushes the output, then closes (and for SHUTDOWN, stops the server).
+    async fn finish(&mut self, close: Close) -> io::Result<()> {
+        if let Close::Shutdown(req) = close {
+            // The server stops now; what the socket took is all the client gets.
+            self.shard.begin_shutdown(req);
+            return Ok(());
+        }
+        while self.pending_output() > 0 {
+            self.io.writable().await;
+            self.write()?;
+        }
+        Ok(())
+    }
+}
+
+/// A `CLIENT LIST`-style line for log messages.
+fn client_info(engine: &anax_core::Engine, id: ConnId, qbuf: usize) -> String {
+    let mut s = String::new();
+    if let Some(c) = engine.conn(id) {
+        let now_ms = sys::now_us() / 1000;
+        let _ = write!(
+            s,
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} qbuf={} cmd={} user=default resp={}",
+            c.id,
+            c.addr.addr,
+            c.addr.laddr,
+            c.addr.fd,
+            String::from_utf8_lossy(&c.name),
+            now_ms.saturating_sub(c.created_ms) / 1000,
+            now_ms.saturating_sub(c.last_interaction_ms) / 1000,
+            c.db,
+            qbuf,
+            c.last_cmd,
+            match c.proto {
+                anax_protocol::Proto::Resp2 => 2,
+                _ => 3,
+            }
+        );
+    }
+    s
+}

@@ -1,0 +1,168 @@
+//! `anax`: the server binary. See the library's documentation (`anax_host_smol`) for the
+//! design: thread-per-core shard threads, each with its own `LocalExecutor` and
+//! `polling::Poller`, serving the connections it accepts.
+
+use anax_core::HostInfo;
+use anax_host_smol::cli::{self, Cli};
+use anax_host_smol::server::{self, Msg, ShardSetup, ShardThread};
+use anax_host_smol::sys::{self, CountingAlloc, Level};
+use anax_host_smol::{notice, warning};
+use clap::Parser;
+use signal_hook::consts::{SIGINT, SIGTERM};
+use std::fmt::Write as _;
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+fn main() {
+    let (args, params) = cli::split_config_args(std::env::args_os().collect());
+    let cli = Cli::parse_from(args);
+    std::process::exit(run(cli, params));
+}
+
+fn run(cli: Cli, params: Vec<(String, String)>) -> i32 {
+    sys::set_log_level(Level::parse(&cli.loglevel).unwrap_or(Level::Notice));
+    let pid = std::process::id();
+    warning!("oO0OoO0OoO0Oo Anax is starting oO0OoO0OoO0Oo");
+    warning!(
+        "Anax version={}, bits={}, pid={}, just started",
+        env!("CARGO_PKG_VERSION"),
+        usize::BITS,
+        pid
+    );
+    // Handlers first: a signal from now on is queued until the signal thread takes it.
+    let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]);
+    let mut config = cli.to_config();
+    for (name, value) in &params {
+        if let Err(e) = config.set_text(name, value.as_bytes()) {
+            // As Redis reports a bad directive (the command line is read as a config file).
+            eprintln!(
+                "\n*** FATAL CONFIG FILE ERROR (Anax {}) ***",
+                env!("CARGO_PKG_VERSION")
+            );
+            eprintln!("Reading the configuration file, at line 2");
+            eprintln!(">>> '{} \"{}\"'", name, value);
+            eprintln!("{e}");
+            return 1;
+        }
+    }
+    sys::set_log_level(Level::parse(&config.loglevel).unwrap_or(Level::Notice));
+    if cli.hz != config.hz {
+        warning!("hz {} is out of range 1..500: using {}", cli.hz, config.hz);
+    }
+    match cli.threads {
+        Some(n) if n > 1 => warning!(
+            "--threads {}: this build runs one shard thread (the engine is not split across threads yet); using 1",
+            n
+        ),
+        Some(0) => warning!("--threads 0: using 1"),
+        _ => {}
+    }
+    config.maxclients = sys::adjust_open_files_limit(config.maxclients);
+
+    if let Err(e) = std::env::set_current_dir(&config.dir) {
+        warning!("Can't chdir to '{}': {}", config.dir, e);
+        return 1;
+    }
+
+    let listeners = match server::listen(&cli.bind_addresses(), config.port, config.tcp_backlog) {
+        Ok(l) => l,
+        Err(msg) => {
+            warning!("{}", msg);
+            return 1;
+        }
+    };
+    if listeners.is_empty() {
+        warning!("Configured to not listen anywhere, exiting.");
+        return 1;
+    }
+
+    let started_us = sys::now_us();
+    let mut run_id = String::with_capacity(40);
+    for b in sys::random_bytes(20) {
+        let _ = write!(run_id, "{b:02x}");
+    }
+    let seed = u64::from_le_bytes(sys::random_bytes(8).try_into().unwrap_or([7; 8]));
+    let info = HostInfo {
+        pid,
+        executable: std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        os: sys::uname(),
+        arch_bits: usize::BITS,
+        multiplexing_api: String::from("epoll"),
+        run_id,
+        started_us,
+    };
+
+    let cpus = sys::allowed_cpus();
+    // Pinning pays when every core runs one shard thread; with the single shard thread of
+    // this build it only ties the server to a core it may share with its clients (measured:
+    // pinned anax lost a third of its GET/SET throughput to unpinned on a busy 2-core
+    // machine), so it is done only when there are several shard threads.
+    let cpu = if cli.no_pin || cpus.is_empty() || config.threads <= 1 {
+        None
+    } else {
+        Some(cpus[0])
+    };
+    notice!(
+        "Running mode=standalone, port={}, threads={}.",
+        config.port,
+        config.threads
+    );
+    let shard = match ShardThread::spawn(ShardSetup {
+        index: 0,
+        config,
+        info,
+        seed,
+        listeners,
+        cpu,
+    }) {
+        Ok(t) => t,
+        Err(e) => {
+            warning!("Could not start the shard thread: {}", e);
+            return 1;
+        }
+    };
+
+    let inbox = shard.inbox.clone();
+    match signals {
+        Ok(mut signals) => {
+            let spawned = std::thread::Builder::new()
+                .name("anax-signals".into())
+                .spawn(move || {
+                    let mut received = 0;
+                    for sig in signals.forever() {
+                        received += 1;
+                        if received > 1 && sig == SIGINT {
+                            warning!("You insist... exiting now.");
+                            std::process::exit(1);
+                        }
+                        let name = if sig == SIGINT { "SIGINT" } else { "SIGTERM" };
+                        inbox.send(Msg::Signal(name));
+                    }
+                });
+            if let Err(e) = spawned {
+                warning!("Could not start the signal thread: {}", e);
+            }
+        }
+        Err(e) => warning!("Could not install the signal handlers: {}", e),
+    }
+    notice!("Server initialized");
+    notice!("Ready to accept connections");
+
+    match shard.handle.join() {
+        Ok(Ok(_)) => {
+            warning!("Anax is now ready to exit, bye bye...");
+            0
+        }
+        Ok(Err(e)) => {
+            warning!("Shard thread failed: {}", e);
+            1
+        }
+        Err(_) => {
+            warning!("Shard thread panicked");
+            1
+        }
+    }
+}
