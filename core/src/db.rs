@@ -6,7 +6,7 @@
 //! [`Engine::tick`](crate::Engine::tick): it walks the table bucket by bucket from a saved
 //! cursor, as Dragonfly does, removing what has expired, within a budget.
 
-use crate::dash::DashTable;
+use crate::dash::{DashTable, Lookup};
 use crate::value::{Key, Value};
 use foldhash::fast::FixedState;
 
@@ -80,25 +80,19 @@ impl Db {
         self.expires
     }
 
-    /// Removes `key` when it has expired at `now_ms`; true when it did.
-    #[inline]
-    fn expire_if_needed(&mut self, key: &[u8], now_ms: u64) -> bool {
-        let expired = match self.table.get(key) {
-            Some(e) => e.expired(now_ms),
-            None => return false,
-        };
-        if expired {
-            self.remove(key);
-            self.stats.expired_keys += 1;
-        }
-        expired
-    }
-
-    /// The live entry for `key` (an expired one is removed first).
+    /// The live entry for `key` (an expired one is removed first), in one table lookup.
     #[inline]
     pub fn lookup(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
-        self.expire_if_needed(key, now_ms);
-        self.table.get_mut(key)
+        match self.table.get_mut_unless(key, |e| e.expired(now_ms)) {
+            Lookup::Found(e) => Some(e),
+            Lookup::Removed(..) => {
+                // Only entries with an expiry time expire.
+                self.expires -= 1;
+                self.stats.expired_keys += 1;
+                None
+            }
+            Lookup::Absent => None,
+        }
     }
 
     /// The live value for `key`, read-only.
@@ -121,9 +115,16 @@ impl Db {
         now_ms: u64,
         make: impl FnOnce() -> Value,
     ) -> (&mut Entry, bool) {
-        self.expire_if_needed(key, now_ms);
-        self.table
-            .get_or_insert_with(key, || (Key::new(key), Entry::new(make())))
+        let (e, created, old) = self.table.get_or_insert_unless(
+            key,
+            |e| e.expired(now_ms),
+            || (Key::new(key), Entry::new(make())),
+        );
+        if old.is_some() {
+            self.expires -= 1;
+            self.stats.expired_keys += 1;
+        }
+        (e, created)
     }
 
     /// Stores `value` under `key` with expiry `expire_at` (0 = none), replacing any value and

@@ -407,6 +407,53 @@ impl<K: Hash + Eq, V, S: BuildHasher> DashTable<K, V, S> {
         (self.entry_mut(pos).1, true)
     }
 
+    /// The value for `key`, with one lookup, unless `remove_if` says the entry must go (an
+    /// expired key): then it is removed and returned.
+    #[inline]
+    pub fn get_mut_unless<Q>(&mut self, key: &Q, remove_if: impl FnOnce(&V) -> bool) -> Lookup<'_, K, V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let Some(pos) = self.locate(self.hash(key), key) else {
+            return Lookup::Absent;
+        };
+        if remove_if(self.entry(pos).1) {
+            let (k, v) = self.take(pos);
+            Lookup::Removed(k, v)
+        } else {
+            Lookup::Found(self.entry_mut(pos).1)
+        }
+    }
+
+    /// Like [`get_or_insert_with`](Self::get_or_insert_with), but an entry for which
+    /// `replace_if` holds (an expired key) is first dropped and replaced by `make()`, with
+    /// one lookup. Returns the value, whether it was inserted, and the replaced value.
+    pub fn get_or_insert_unless<Q>(
+        &mut self,
+        key: &Q,
+        replace_if: impl FnOnce(&V) -> bool,
+        make: impl FnOnce() -> (K, V),
+    ) -> (&mut V, bool, Option<V>)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let h = self.hash(key);
+        if let Some(pos) = self.locate(h, key) {
+            if !replace_if(self.entry(pos).1) {
+                return (self.entry_mut(pos).1, false, None);
+            }
+            let (_, v) = make();
+            let old = mem::replace(self.entry_mut(pos).1, v);
+            return (self.entry_mut(pos).1, true, Some(old));
+        }
+        let (k, v) = make();
+        debug_assert!(k.borrow() == key, "get_or_insert_unless: make() returned another key");
+        let pos = self.insert_new(h, k, v);
+        (self.entry_mut(pos).1, true, None)
+    }
+
     /// Removes `key`; returns its value.
     #[inline]
     pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
@@ -664,3 +711,13 @@ fn splitmix64(x: u64) -> u64 {
 
 #[cfg(test)]
 mod tests;
+
+/// What [`DashTable::get_mut_unless`] found.
+pub enum Lookup<'a, K, V> {
+    /// The live value.
+    Found(&'a mut V),
+    /// The entry was there but had to go; here it is.
+    Removed(K, V),
+    /// No entry.
+    Absent,
+}

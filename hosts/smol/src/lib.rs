@@ -2,8 +2,8 @@
 //!
 //! # Threads
 //!
-//! The server runs shard threads ([`server::ShardThread`]). Each is pinned to a core
-//! (unless `--no-pin`) and owns, with nothing shared: a [`reactor::Reactor`] (one
+//! The server runs shard threads ([`server::ShardThread`]). When there are several, each is
+//! pinned to a core (unless `--no-pin`). Each owns, with nothing shared: a [`reactor::Reactor`] (one
 //! `polling::Poller`, its timers and an inbox), an `async_executor::LocalExecutor`, the
 //! listening sockets it accepts on, and its engine shard. A connection lives on the thread
 //! that accepted it for its whole life. Other threads reach a shard thread only through its
