@@ -35,25 +35,6 @@ pub const KNOWN_DIFFERENCES: &[Known] = &[
         matches: |a| pattern("CLIENT HELP", a),
     },
     Known {
-        covers: "BITCOUNT key start end unit, start and end negative and start > end",
-        reason: "Redis answers 0 before it looks at the unit, Anax answers a syntax error for an \
-                 unknown unit. regressions/bitcount-empty-range-unit.txt",
-        matches: |a| {
-            let n = |i: usize| std::str::from_utf8(&a[i]).ok().and_then(|s| s.parse::<i64>().ok());
-            a.len() == 5
-                && a[0].eq_ignore_ascii_case(b"bitcount")
-                && matches!((n(2), n(3)), (Some(s), Some(e)) if s < 0 && e < 0 && s > e)
-        },
-    },
-    Known {
-        covers: "an unknown command with a NUL byte in an argument",
-        reason: "Redis's \"unknown command\" error prints each argument as a C string, so it stops \
-                 at the first NUL; Anax prints the whole argument. regressions/unknown-command-nul.txt",
-        matches: |a| {
-            !crate::commands::is_redis_command(&a[0]) && a[1..].iter().any(|x| x.contains(&0))
-        },
-    },
-    Known {
         covers: "HELLO with SETNAME followed by more arguments",
         reason: "Redis 7.0 handles SETNAME as soon as it reads it: an invalid name is the error \
                  even when a later option is wrong too, and a valid name is set even when a \

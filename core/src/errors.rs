@@ -65,10 +65,13 @@ pub fn unknown_command<'a>(name: &[u8], args: impl Iterator<Item = &'a [u8]>) ->
             break;
         }
         let room = 128 - list.len();
+        // Redis prints each argument as a C string: it ends at the first NUL.
+        let a = &a[..a.iter().position(|&c| c == 0).unwrap_or(a.len())];
         list.push(b'\'');
         list.extend_from_slice(&a[..a.len().min(room)]);
         list.extend_from_slice(b"' ");
     }
+    let name = &name[..name.iter().position(|&c| c == 0).unwrap_or(name.len())];
     format!(
         "ERR unknown command '{}', with args beginning with: {}",
         lossy(name, 128),
@@ -158,6 +161,18 @@ pub const INVALID_SECOND_DB_INDEX: &str = "ERR invalid second DB index";
 pub const DEBUG_NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
 /// SHUTDOWN ABORT with no shutdown under way.
 pub const NO_SHUTDOWN_IN_PROGRESS: &str = "ERR No shutdown in progress.";
+/// MULTI inside MULTI.
+pub const MULTI_NESTED: &str = "ERR MULTI calls can not be nested";
+/// EXEC outside MULTI.
+pub const EXEC_WITHOUT_MULTI: &str = "ERR EXEC without MULTI";
+/// DISCARD outside MULTI.
+pub const DISCARD_WITHOUT_MULTI: &str = "ERR DISCARD without MULTI";
+/// WATCH inside MULTI.
+pub const WATCH_INSIDE_MULTI: &str = "ERR WATCH inside MULTI is not allowed";
+/// EXEC after a command was refused while queueing.
+pub const EXECABORT: &str = "EXECABORT Transaction discarded because of previous errors.";
+/// A `no-multi` command inside MULTI.
+pub const NOT_ALLOWED_IN_MULTI: &str = "ERR Command not allowed inside a transaction";
 /// COMMAND GETKEYS of an unknown command.
 pub const GETKEYS_INVALID_COMMAND: &str = "ERR Invalid command specified";
 /// COMMAND GETKEYS of a command without keys.
@@ -166,6 +181,13 @@ pub const GETKEYS_NO_KEYS: &str = "ERR The command has no key arguments";
 pub const GETKEYS_ARITY: &str = "ERR Invalid number of arguments specified for command";
 /// COMMAND GETKEYS whose arguments hold no key where one is required.
 pub const GETKEYS_INVALID_ARGS: &str = "ERR Invalid arguments specified for command";
+
+/// EXEC refused by the dispatcher (Redis's `execCommandAbort`): `EXECABORT Transaction
+/// discarded because of: <the error without its code when it is ERR>`.
+pub fn exec_abort_because(error: &str) -> String {
+    let why = error.strip_prefix("ERR ").unwrap_or(error);
+    format!("EXECABORT Transaction discarded because of: {why}")
+}
 
 /// `ERR Syntax error in HELLO option 'opt'`.
 pub fn hello_syntax(opt: &[u8]) -> String {

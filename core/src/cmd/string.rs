@@ -1163,6 +1163,10 @@ fn bitcount(ctx: &mut Ctx<'_>, args: Args<'_>) {
             else {
                 return ctx.error(errors::NOT_INTEGER);
             };
+            // As Redis: an empty range of negative indexes answers 0 before the unit is read.
+            if s < 0 && e < 0 && s > e {
+                return ctx.reply.int(0);
+            }
             if args.len() == 4 {
                 Range::Bytes(s, e)
             } else {
