@@ -172,46 +172,51 @@ impl Server {
     }
 
     fn start(name: &'static str, args: Vec<String>) -> Server {
-        let port = free_port();
-        let child = if name == "redis-server" {
-            Command::new("redis-server")
-                .args(["--port", &port.to_string(), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| {
-                    panic!(
-                        "cannot start redis-server ({e}): the differential tests need Debian's \
-                         redis-server 7.0 (`apt-get install -y redis-server redis-tools`, or run ./scripts/test)"
-                    )
-                })
-        } else {
-            Command::new(anax_binary())
-                .args(["--port", &port.to_string()])
-                .args(&args)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("start anax")
-        };
-        Server::wait(child, port, name, args)
+        // A free port can be taken by another process between our pick and the server's
+        // bind; a server that exits at start-up is tried again on another port.
+        let mut last_exit = None;
+        for _ in 0..5 {
+            let port = free_port();
+            let child = if name == "redis-server" {
+                Command::new("redis-server")
+                    .args(["--port", &port.to_string(), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "cannot start redis-server ({e}): the differential tests need Debian's \
+                             redis-server 7.0 (`apt-get install -y redis-server redis-tools`, or run ./scripts/test)"
+                        )
+                    })
+            } else {
+                Command::new(anax_binary())
+                    .args(["--port", &port.to_string()])
+                    .args(&args)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .expect("start anax")
+            };
+            match Server::wait(child, port, name) {
+                Ok(child) => return Server { child, port, name, args },
+                Err(status) => last_exit = Some(status),
+            }
+        }
+        panic!("{name} exited at start-up five times, last with {last_exit:?}");
     }
 
-    fn wait(mut child: Child, port: u16, name: &'static str, args: Vec<String>) -> Server {
+    /// Waits until the server answers PING; its exit status when it stops first.
+    fn wait(mut child: Child, port: u16, name: &'static str) -> Result<Child, std::process::ExitStatus> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Ok(mut c) = Client::connect(port) {
                 if c.try_call(&["PING"]) == Ok(Value::Simple(b"PONG".to_vec())) {
-                    return Server {
-                        child,
-                        port,
-                        name,
-                        args,
-                    };
+                    return Ok(child);
                 }
             }
             if let Ok(Some(status)) = child.try_wait() {
-                panic!("{name} exited at start-up with {status}");
+                return Err(status);
             }
             assert!(
                 Instant::now() < deadline,
