@@ -1,23 +1,38 @@
 //! The engine: shards, connections, the dispatcher, and the host interface.
 //!
-//! A host creates one [`Engine`], registers each connection with [`Engine::connect`], and
-//! for every parsed request calls [`Engine::execute`], which appends the reply to the output
-//! buffer it is given and returns an [`Action`] for the host to carry out (close the
-//! connection, shut down, sleep). [`Engine::tick`] runs the periodic work (active expiry).
+//! An [`Engine`] is the state of one thread: the shards it owns (all of them in the
+//! in-process host, one in each server thread), the connections that live on the thread,
+//! its counters, a copy of the settings and the command table. Only its thread touches it.
 //!
-//! The engine holds every shard it serves. In this first form all shards live on the thread
-//! that calls it (the in-process host keeps several, the server one); the commands reach a
-//! key's shard through [`Ctx::db`], the one place routing happens, so moving shards to their
-//! own threads changes this module and not the families.
+//! A host registers each connection with [`Engine::connect`] and gives every parsed request
+//! to [`Engine::prepare`]: lookup, arity, authentication and MULTI queueing happen there,
+//! and a request that can run on this engine's shards without waiting runs at once (the
+//! fast path: no allocation, no message). Anything else comes back as a [`Routed`] plan
+//! that the coordinator ([`crate::coord`]) carries out over the host's
+//! [`Messenger`](crate::coord::Messenger): hops to the thread owning a shard, multi-shard
+//! transactions under intent locks, fan-outs, MULTI/EXEC. [`Engine::execute`] does both
+//! for an engine that holds every shard (the in-process host, tests, benchmarks): it
+//! drives the coordinator with a messenger whose hops all complete at once.
+//!
+//! Commands reach a key's shard through [`State::db`], the one place routing happens;
+//! commands over every shard (KEYS, DBSIZE, FLUSHDB...) walk [`Ctx::shards`], the shards a
+//! call may touch, which the coordinator narrows to one shard per hop.
 
 use crate::cmd::{self, flags, CommandSpec};
 use crate::config::Config;
+use crate::coord::lock::Mode;
+use crate::coord::route::{self, Route, Special};
+use crate::coord::watch::Watching;
+use crate::coord::{self as coord, Batch, BatchOut, Done, InlineMessenger};
 use crate::db::Db;
 use crate::errors;
 use crate::shard::{shard_of, Shard};
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
-use anax_protocol::{Args, Proto, Reply};
+use anax_protocol::{Args, OwnedArgs, Proto, Reply};
+use core::ops::Range;
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use hashbrown::HashMap;
 
 /// What the outside world tells the engine.
@@ -77,6 +92,14 @@ pub struct ConnId {
     pub id: u64,
 }
 
+impl ConnId {
+    /// The connection's slot in its engine.
+    #[inline]
+    pub(crate) fn slot(&self) -> usize {
+        self.slot as usize
+    }
+}
+
 /// Where a connection comes from.
 #[derive(Clone, Debug, Default)]
 pub struct ClientAddr {
@@ -111,16 +134,75 @@ pub struct Conn {
     pub last_cmd: &'static str,
     /// Set by CLIENT KILL: the host closes the connection after its current batch.
     pub killed: bool,
+    /// Inside MULTI: the queued commands.
+    pub multi: Option<MultiState>,
+    /// After WATCH: the watched keys and the session flag shards set.
+    pub watching: Option<Watching>,
 }
 
-/// The connection registry.
+/// A connection's MULTI state.
+#[derive(Clone, Debug, Default)]
+pub struct MultiState {
+    /// Commands queued for EXEC: their table row and arguments.
+    pub queued: Vec<(usize, OwnedArgs)>,
+    /// A command was refused while queueing (Redis's `CLIENT_DIRTY_EXEC`): EXEC aborts.
+    pub aborted: bool,
+}
+
+impl Conn {
+    /// Ends the connection's WATCH session, if any (UNWATCH, EXEC, DISCARD, disconnect).
+    pub fn unwatch(&mut self) {
+        if let Some(w) = self.watching.take() {
+            w.flag.kill();
+        }
+    }
+
+    /// Leaves MULTI and ends the WATCH session (Redis's `discardTransaction`).
+    pub fn discard(&mut self) {
+        self.multi = None;
+        self.unwatch();
+    }
+
+    /// True when a watched key was written since WATCH (Redis's `CLIENT_DIRTY_CAS`).
+    pub fn watch_dirty(&self) -> bool {
+        self.watching.as_ref().is_some_and(|w| w.flag.is_dirty())
+    }
+}
+
+/// Process-wide connection facts, shared by the engines of every thread: client ids and the
+/// number of connections (for `maxclients`).
+#[derive(Debug, Default)]
+pub struct Registry {
+    next_id: AtomicU64,
+    connected: AtomicUsize,
+    next_txid: AtomicU64,
+}
+
+impl Registry {
+    /// A registry to share between engines.
+    pub fn new() -> Arc<Registry> {
+        Arc::new(Registry::default())
+    }
+
+    /// Connections open in the whole process.
+    pub fn connected(&self) -> usize {
+        self.connected.load(Ordering::Relaxed)
+    }
+
+    /// A fresh transaction id: the global order of multi-shard transactions.
+    pub fn next_txid(&self) -> u64 {
+        self.next_txid.fetch_add(1, Ordering::Relaxed) + 1
+    }
+}
+
+/// The connections of one engine (thread).
 #[derive(Default)]
 pub struct Clients {
     slots: Vec<Option<Conn>>,
     free: Vec<u32>,
-    next_id: u64,
     count: usize,
     killed: Vec<Killed>,
+    registry: Arc<Registry>,
 }
 
 /// A connection that CLIENT KILL marked, for the host to close.
@@ -143,6 +225,11 @@ impl Clients {
         self.count == 0
     }
 
+    /// The process-wide registry these connections count in.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
     /// All connections, in slot order.
     pub fn iter(&self) -> impl Iterator<Item = &Conn> {
         self.slots.iter().flatten()
@@ -156,7 +243,12 @@ impl Clients {
     /// Marks the connection with client id `id` killed and queues it for the host
     /// ([`Engine::take_killed`]); false when there is no such live connection.
     pub fn kill(&mut self, id: u64) -> bool {
-        match self.slots.iter_mut().flatten().find(|c| c.id == id && !c.killed) {
+        match self
+            .slots
+            .iter_mut()
+            .flatten()
+            .find(|c| c.id == id && !c.killed)
+        {
             Some(c) => {
                 c.killed = true;
                 self.killed.push(Killed { id, fd: c.addr.fd });
@@ -190,6 +282,8 @@ pub struct CmdEntry {
     pub subs: Vec<usize>,
     /// Counters.
     pub stats: CmdStats,
+    /// How the coordinator treats it beyond its key positions.
+    pub special: Special,
 }
 
 /// The command table: lookup by name and the counters.
@@ -212,6 +306,7 @@ impl CommandTable {
                 fullname: spec.name,
                 subs: Vec::new(),
                 stats: CmdStats::default(),
+                special: route::special_of(spec.name),
             });
             t.by_name.insert(spec.name.as_bytes(), idx);
             for sub in spec.subcommands {
@@ -224,6 +319,7 @@ impl CommandTable {
                     fullname: full,
                     subs: Vec::new(),
                     stats: CmdStats::default(),
+                    special: route::special_of(full),
                 });
                 t.entries[idx].subs.push(sidx);
             }
@@ -256,7 +352,7 @@ impl CommandTable {
     }
 }
 
-/// Server-wide counters (INFO stats).
+/// Counters of one engine (INFO stats); INFO sums them over every thread.
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
     /// Commands run.
@@ -275,10 +371,112 @@ pub struct Stats {
     pub total_error_replies: u64,
 }
 
+impl Stats {
+    /// Adds `o`'s counters to these.
+    pub fn add(&mut self, o: &Stats) {
+        self.total_commands_processed += o.total_commands_processed;
+        self.total_connections_received += o.total_connections_received;
+        self.rejected_connections += o.rejected_connections;
+        self.keyspace_hits += o.keyspace_hits;
+        self.keyspace_misses += o.keyspace_misses;
+        self.total_error_replies += o.total_error_replies;
+        for (code, n) in &o.errors {
+            *self.errors.entry(code.clone()).or_insert(0) += n;
+        }
+    }
+}
+
+/// What INFO reports, summed over the engines of every thread.
+#[derive(Clone, Debug, Default)]
+pub struct Totals {
+    /// Counters.
+    pub stats: Stats,
+    /// Per command row (same table on every thread).
+    pub commands: Vec<CmdStats>,
+    /// Writes since the last save.
+    pub dirty: u64,
+    /// Keys removed because they expired.
+    pub expired_keys: u64,
+    /// Bytes of table structure.
+    pub table_memory: u64,
+    /// (keys, keys with an expiry) per database.
+    pub keyspace: Vec<(usize, usize)>,
+    /// Connections not killed.
+    pub connected_clients: usize,
+}
+
+impl Totals {
+    /// The figures of one engine.
+    pub fn of(state: &State, clients: &Clients) -> Totals {
+        let mut keyspace = alloc::vec![(0, 0); state.config.databases];
+        let (mut expired_keys, mut table_memory) = (0, 0);
+        for sh in &state.shards {
+            for (i, db) in sh.dbs.iter().enumerate() {
+                if let Some(k) = keyspace.get_mut(i) {
+                    k.0 += db.len();
+                    k.1 += db.expires_count();
+                }
+                expired_keys += db.stats.expired_keys;
+                table_memory += db.table_memory() as u64;
+            }
+        }
+        Totals {
+            stats: state.stats.clone(),
+            commands: state.commands.entries.iter().map(|e| e.stats).collect(),
+            dirty: state.dirty,
+            expired_keys,
+            table_memory,
+            keyspace,
+            connected_clients: clients.iter().filter(|c| !c.killed).count(),
+        }
+    }
+
+    /// Adds `o`'s figures to these.
+    pub fn add(&mut self, o: &Totals) {
+        self.stats.add(&o.stats);
+        if self.commands.len() < o.commands.len() {
+            self.commands.resize(o.commands.len(), CmdStats::default());
+        }
+        for (a, b) in self.commands.iter_mut().zip(&o.commands) {
+            a.calls += b.calls;
+            a.usec += b.usec;
+            a.rejected_calls += b.rejected_calls;
+            a.failed_calls += b.failed_calls;
+        }
+        self.dirty += o.dirty;
+        self.expired_keys += o.expired_keys;
+        self.table_memory += o.table_memory;
+        if self.keyspace.len() < o.keyspace.len() {
+            self.keyspace.resize(o.keyspace.len(), (0, 0));
+        }
+        for (a, b) in self.keyspace.iter_mut().zip(&o.keyspace) {
+            a.0 += b.0;
+            a.1 += b.1;
+        }
+        self.connected_clients += o.connected_clients;
+    }
+}
+
+/// What the coordinator gathered from the other threads for a command that reports on, or
+/// acts on, the whole server (INFO, CLIENT LIST, CLIENT KILL).
+#[derive(Debug, Default)]
+pub struct Remote {
+    /// The other threads' connections, each with the shard of its thread.
+    pub clients: Vec<(usize, Conn)>,
+    /// The other threads' counters, summed.
+    pub totals: Option<Totals>,
+    /// Connections of other threads that the command killed: (shard of the thread, id).
+    pub kills: Vec<(usize, u64)>,
+}
+
 /// Everything but the connections.
 pub struct State {
-    /// The shards this engine serves.
+    /// The shards this engine owns: global shards `first_shard..first_shard + len`.
     pub shards: Vec<Shard>,
+    /// The global index of `shards[0]`.
+    pub first_shard: usize,
+    /// The number of shards in the whole server (keys map to shards among these).
+    pub total_shards: usize,
     /// Settings.
     pub config: Config,
     /// Process facts.
@@ -291,6 +489,8 @@ pub struct State {
     pub dirty: u64,
     /// xorshift state for RANDOMKEY and friends.
     pub rng: u64,
+    /// The shard a gathered command runs on (see `coord::gather`), kept between uses.
+    scratch: Vec<Shard>,
 }
 
 impl State {
@@ -304,16 +504,64 @@ impl State {
         x
     }
 
+    /// The position in [`shards`](Self::shards) of the shard that owns `key`. The key must
+    /// belong to this engine (the dispatcher routes commands so that it does).
+    #[inline]
+    pub fn local_of(&self, key: &[u8]) -> usize {
+        if self.shards.len() == 1 {
+            debug_assert!(
+                self.total_shards == 1 || shard_of(key, self.total_shards) == self.first_shard,
+                "key routed to a shard that does not own it"
+            );
+            return 0;
+        }
+        shard_of(key, self.total_shards) - self.first_shard
+    }
+
     /// The database `index` of the shard owning `key`.
     #[inline]
     pub fn db(&mut self, index: usize, key: &[u8]) -> &mut Db {
-        let n = self.shards.len();
-        &mut self.shards[shard_of(key, n)].dbs[index]
+        let i = self.local_of(key);
+        &mut self.shards[i].dbs[index]
     }
 
-    /// Database `index` of every shard.
+    /// Database `index` of every shard this engine owns.
     pub fn dbs(&mut self, index: usize) -> impl Iterator<Item = &mut Db> {
         self.shards.iter_mut().map(move |s| &mut s.dbs[index])
+    }
+
+    /// The shard with global index `shard`, which this engine owns.
+    #[inline]
+    pub fn shard(&mut self, shard: usize) -> &mut Shard {
+        &mut self.shards[shard - self.first_shard]
+    }
+
+    /// True when this engine owns every shard of the server.
+    #[inline]
+    pub fn owns_all(&self) -> bool {
+        self.shards.len() == self.total_shards
+    }
+
+    /// True when this engine owns global shard `shard`.
+    #[inline]
+    pub fn owns(&self, shard: usize) -> bool {
+        shard >= self.first_shard && shard < self.first_shard + self.shards.len()
+    }
+
+    /// Marks dirty the watchers of every key of database `db` in local shard `local` (by
+    /// position) that exists there or, for SWAPDB, in database `other` (FLUSHDB, FLUSHALL
+    /// and SWAPDB call it before they change anything).
+    pub fn touch_watched_db(&mut self, local: usize, db: usize, other: Option<usize>) {
+        let shard = &mut self.shards[local];
+        if shard.watches.is_empty() {
+            return;
+        }
+        let dbs = &mut shard.dbs;
+        // A time of 0 never expires anything: this looks at keys as they are stored, as
+        // Redis's `dictFind` does.
+        shard.watches.touch_db(db, |k| {
+            dbs[db].contains(k, 0) || other.is_some_and(|o| dbs[o].contains(k, 0))
+        });
     }
 }
 
@@ -323,7 +571,8 @@ pub struct Ctx<'a> {
     pub state: &'a mut State,
     /// The connections.
     pub clients: &'a mut Clients,
-    /// The calling connection's slot.
+    /// The calling connection's slot; `usize::MAX` when the command runs on a thread other
+    /// than its connection's (keyed commands never look at the connection).
     slot: usize,
     /// The selected database index (a copy of the connection's, kept here so that
     /// `ctx.state.db(ctx.dbi, key)` and `ctx.reply` can be borrowed together; SELECT
@@ -343,23 +592,32 @@ pub struct Ctx<'a> {
     pub cmd_index: usize,
     /// Set when the handler replied with an error.
     pub failed: bool,
+    /// The positions in `state.shards` this call covers (commands over every shard walk
+    /// these; the coordinator runs them once per shard).
+    scope: Range<usize>,
+    /// What the coordinator gathered from other threads, for server-wide commands.
+    pub remote: Option<&'a mut Remote>,
 }
 
 impl<'a> Ctx<'a> {
     /// The calling connection.
     #[inline]
     pub fn conn(&mut self) -> &mut Conn {
-        self.clients.slots[self.slot]
-            .as_mut()
-            .expect("live connection")
+        self.clients
+            .slots
+            .get_mut(self.slot)
+            .and_then(|s| s.as_mut())
+            .expect("a command that uses its connection runs on the connection's thread")
     }
 
     /// The calling connection, read-only.
     #[inline]
     pub fn conn_ref(&self) -> &Conn {
-        self.clients.slots[self.slot]
-            .as_ref()
-            .expect("live connection")
+        self.clients
+            .slots
+            .get(self.slot)
+            .and_then(|s| s.as_ref())
+            .expect("a command that uses its connection runs on the connection's thread")
     }
 
     /// The selected database in the shard that owns `key`. To read from it while writing
@@ -367,6 +625,67 @@ impl<'a> Ctx<'a> {
     #[inline]
     pub fn db(&mut self, key: &[u8]) -> &mut Db {
         self.state.db(self.dbi, key)
+    }
+
+    /// The shards this call covers: a command over every shard (KEYS, DBSIZE, FLUSHDB)
+    /// walks these, and the coordinator runs it once per shard and merges the replies.
+    pub fn shards(&mut self) -> &mut [Shard] {
+        &mut self.state.shards[self.scope.clone()]
+    }
+
+    /// The selected database of every shard this call covers.
+    pub fn dbs(&mut self) -> impl Iterator<Item = &mut Db> {
+        let dbi = self.dbi;
+        self.shards().iter_mut().map(move |s| &mut s.dbs[dbi])
+    }
+
+    /// The positions in `state.shards` this call covers.
+    pub fn scope(&self) -> Range<usize> {
+        self.scope.clone()
+    }
+
+    /// Records `n` server-wide writes once, when the command runs once per shard
+    /// (FLUSHALL's and SWAPDB's own write): only the call that covers shard 0 counts it.
+    pub fn dirty_once(&mut self, n: u64) {
+        if self.state.first_shard + self.scope.start == 0 {
+            self.dirty(n);
+        }
+    }
+
+    /// Every connection of the server, in id order: this thread's and, for a command the
+    /// coordinator prepared, the other threads'.
+    pub fn all_clients(&self) -> Vec<&Conn> {
+        let mut all: Vec<&Conn> = self.clients.iter().collect();
+        if let Some(r) = &self.remote {
+            all.extend(r.clients.iter().map(|(_, c)| c));
+        }
+        all.sort_by_key(|c| c.id);
+        all
+    }
+
+    /// Marks the connection with client id `id` killed, on whichever thread it lives;
+    /// false when there is no such live connection.
+    pub fn kill_client(&mut self, id: u64) -> bool {
+        if self.clients.kill(id) {
+            return true;
+        }
+        if let Some(r) = self.remote.as_deref_mut() {
+            if let Some((shard, c)) = r.clients.iter_mut().find(|(_, c)| c.id == id && !c.killed) {
+                c.killed = true;
+                r.kills.push((*shard, id));
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The server's counters: this engine's plus, when gathered, the other threads'.
+    pub fn totals(&self) -> Totals {
+        let mut t = Totals::of(self.state, self.clients);
+        if let Some(o) = self.remote.as_ref().and_then(|r| r.totals.as_ref()) {
+            t.add(o);
+        }
+        t
     }
 
     /// Selects database `index` for this connection.
@@ -410,7 +729,7 @@ impl<'a> Ctx<'a> {
     }
 }
 
-fn count_error(stats: &mut Stats, text: &str) {
+pub(crate) fn count_error(stats: &mut Stats, text: &str) {
     let code = text.split(' ').next().unwrap_or("ERR");
     stats.total_error_replies += 1;
     if let Some(n) = stats.errors.get_mut(code) {
@@ -420,46 +739,117 @@ fn count_error(stats: &mut Stats, text: &str) {
     }
 }
 
-/// The engine.
+/// What [`Engine::prepare`] did with a request.
+#[derive(Debug)]
+pub enum Step {
+    /// It ran (or was refused, or queued by MULTI); the reply is written.
+    Done(Action),
+    /// It needs the coordinator: [`coord::run`] with this plan.
+    Routed(Routed),
+}
+
+/// A request the dispatcher checked and the coordinator carries out.
+#[derive(Clone, Copy, Debug)]
+pub struct Routed {
+    /// The command's row in the table.
+    pub idx: usize,
+    /// Where it runs.
+    pub route: Route,
+}
+
+/// How a handler call is set up (see [`Engine::run_handler`]).
+pub(crate) struct Call<'r> {
+    pub slot: usize,
+    pub idx: usize,
+    pub dbi: usize,
+    pub proto: Proto,
+    pub scope: Range<usize>,
+    pub remote: Option<&'r mut Remote>,
+    /// Mark the watchers of the keys it writes (not for a gathered run: its write-back does).
+    pub touch: bool,
+}
+
+/// The engine of one thread.
 pub struct Engine {
     /// Shards, settings and counters.
     pub state: State,
     /// Connections.
     pub clients: Clients,
+    /// Running granted lock continuations (they may grant more: one loop runs them all).
+    running_granted: bool,
 }
 
 impl Engine {
-    /// An engine with `shards` shards (at least one), `config`, and process facts `info`;
-    /// `seed` seeds hashing and randomness.
+    /// An engine owning all `shards` shards (at least one), with `config` and process facts
+    /// `info`; `seed` seeds hashing and randomness. This is the in-process host's engine;
+    /// [`Engine::execute`] runs every command on it.
     pub fn new(config: Config, shards: usize, info: HostInfo, seed: u64) -> Self {
-        let shards = (0..shards.max(1))
+        let n = shards.max(1);
+        Self::with_shards(config, 0..n, n, info, seed, Registry::new())
+    }
+
+    /// The engine of one server thread: it owns shard `index` of `total`, and counts its
+    /// connections in `registry`, which every thread shares.
+    pub fn new_part(
+        config: Config,
+        index: usize,
+        total: usize,
+        info: HostInfo,
+        seed: u64,
+        registry: Arc<Registry>,
+    ) -> Self {
+        Self::with_shards(config, index..index + 1, total, info, seed, registry)
+    }
+
+    fn with_shards(
+        config: Config,
+        owned: Range<usize>,
+        total: usize,
+        info: HostInfo,
+        seed: u64,
+        registry: Arc<Registry>,
+    ) -> Self {
+        debug_assert!(owned.end <= total && !owned.is_empty());
+        let first = owned.start;
+        let shards = owned
             .map(|i| Shard::new(i, config.databases, seed))
             .collect();
+        let scratch = alloc::vec![Shard::new(usize::MAX, config.databases, seed ^ 0x5c7a)];
         Engine {
             state: State {
                 shards,
+                first_shard: first,
+                total_shards: total,
                 config,
                 info,
                 commands: CommandTable::build(),
                 stats: Stats::default(),
                 dirty: 0,
-                rng: seed | 1,
+                rng: (seed ^ (first as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)) | 1,
+                scratch,
             },
-            clients: Clients::default(),
+            clients: Clients {
+                registry,
+                ..Clients::default()
+            },
+            running_granted: false,
         }
     }
 
     /// Registers a connection; `None` (after counting it) when maxclients is reached, in
     /// which case the host writes [`errors::MAX_CLIENTS`] and closes.
     pub fn connect(&mut self, addr: ClientAddr, now_ms: u64) -> Option<ConnId> {
-        if self.clients.count as u64 >= self.state.config.maxclients {
+        let reg = self.clients.registry.clone();
+        let before = reg.connected.fetch_add(1, Ordering::Relaxed);
+        if before as u64 >= self.state.config.maxclients {
+            reg.connected.fetch_sub(1, Ordering::Relaxed);
             self.state.stats.rejected_connections += 1;
             return None;
         }
-        self.clients.next_id += 1;
+        let id = reg.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         self.state.stats.total_connections_received += 1;
         let conn = Conn {
-            id: self.clients.next_id,
+            id,
             name: Vec::new(),
             addr,
             db: 0,
@@ -469,8 +859,9 @@ impl Engine {
             last_interaction_ms: now_ms,
             last_cmd: "NULL",
             killed: false,
+            multi: None,
+            watching: None,
         };
-        let id = conn.id;
         let slot = match self.clients.free.pop() {
             Some(s) => {
                 self.clients.slots[s as usize] = Some(conn);
@@ -485,22 +876,35 @@ impl Engine {
         Some(ConnId { slot, id })
     }
 
-    /// Forgets a connection.
+    /// Forgets a connection (ending its WATCH session).
     pub fn disconnect(&mut self, c: ConnId) {
         if let Some(slot) = self.clients.slots.get_mut(c.slot as usize) {
             if slot.as_ref().is_some_and(|s| s.id == c.id) {
-                *slot = None;
+                if let Some(mut conn) = slot.take() {
+                    conn.discard();
+                }
                 self.clients.free.push(c.slot);
                 self.clients.count -= 1;
+                self.clients
+                    .registry
+                    .connected
+                    .fetch_sub(1, Ordering::Relaxed);
             }
         }
     }
 
     /// Forgets the connection with client id `id`, if any.
     pub fn disconnect_id(&mut self, id: u64) {
-        let slot = self.clients.slots.iter().position(|s| s.as_ref().is_some_and(|c| c.id == id));
+        let slot = self
+            .clients
+            .slots
+            .iter()
+            .position(|s| s.as_ref().is_some_and(|c| c.id == id));
         if let Some(slot) = slot {
-            self.disconnect(ConnId { slot: slot as u32, id });
+            self.disconnect(ConnId {
+                slot: slot as u32,
+                id,
+            });
         }
     }
 
@@ -525,7 +929,18 @@ impl Engine {
             .filter(|s| s.id == c.id)
     }
 
-    /// Runs one request for connection `c`, appending the reply to `out`.
+    /// The connection's state, mutable.
+    pub fn conn_mut(&mut self, c: ConnId) -> Option<&mut Conn> {
+        self.clients
+            .slots
+            .get_mut(c.slot as usize)?
+            .as_mut()
+            .filter(|s| s.id == c.id)
+    }
+
+    /// Runs one request for connection `c`, appending the reply to `out`. The engine must
+    /// own every shard (it drives the coordinator with hops that complete at once); a
+    /// server thread uses [`prepare`](Self::prepare) and [`coord::run`] with its messenger.
     pub fn execute(
         &mut self,
         c: ConnId,
@@ -533,91 +948,473 @@ impl Engine {
         host: &dyn Host,
         out: &mut Vec<u8>,
     ) -> Action {
-        let now_us = host.now_us();
+        match self.prepare(c, args, host, out) {
+            Step::Done(a) => a,
+            Step::Routed(r) => {
+                let owned = args.to_owned_args();
+                let m = InlineMessenger::new(self, host);
+                coord::now_or_never(coord::run(&m, c, r, owned, out))
+            }
+        }
+    }
+
+    /// The dispatcher: looks the command up, checks arity and authentication (replying
+    /// Redis's errors), queues it inside MULTI, and runs it when it can run here and now.
+    /// Otherwise returns the plan for the coordinator.
+    pub fn prepare(
+        &mut self,
+        c: ConnId,
+        args: Args<'_>,
+        host: &dyn Host,
+        out: &mut Vec<u8>,
+    ) -> Step {
         let slot = c.slot as usize;
-        let (proto, authenticated, dbi) =
+        let (proto, authenticated, dbi, in_multi) =
             match self.clients.slots.get(slot).and_then(|s| s.as_ref()) {
-                Some(conn) if conn.id == c.id => (conn.proto, conn.authenticated, conn.db),
-                _ => return Action::Close,
+                Some(conn) if conn.id == c.id => (
+                    conn.proto,
+                    conn.authenticated,
+                    conn.db,
+                    conn.multi.is_some(),
+                ),
+                _ => return Step::Done(Action::Close),
             };
         if args.is_empty() {
-            return Action::Continue;
+            return Step::Done(Action::Continue);
         }
-        let mut reply = Reply::new(out, proto);
         let table = &self.state.commands;
         let name = args.get(0);
         let Some(mut idx) = table.lookup(name) else {
             let text = errors::unknown_command(name, args.iter().skip(1));
-            reply.error(&text);
-            count_error(&mut self.state.stats, &text);
-            return Action::Continue;
+            return self.refuse(slot, None, &text, proto, out);
         };
         if !table.entries[idx].subs.is_empty() && args.len() >= 2 {
             match table.lookup_sub(idx, args.get(1)) {
                 Some(s) => idx = s,
                 None => {
                     let text = errors::unknown_subcommand(table.entries[idx].fullname, args.get(1));
-                    reply.error(&text);
-                    count_error(&mut self.state.stats, &text);
-                    return Action::Continue;
+                    return self.refuse(slot, None, &text, proto, out);
                 }
             }
         }
         let entry = &table.entries[idx];
         let spec = entry.spec;
-        let rejection = if !spec.arity_ok(args.len()) || (spec.handler.is_none() && args.len() < 2)
-        {
-            Some(errors::wrong_arity(entry.fullname))
-        } else if !authenticated && !spec.has(flags::NO_AUTH) {
-            Some(String::from(errors::NOAUTH))
-        } else {
-            None
-        };
-        if let Some(text) = rejection {
-            reply.error(&text);
-            count_error(&mut self.state.stats, &text);
-            self.state.commands.entries[idx].stats.rejected_calls += 1;
-            return Action::Continue;
-        }
-        let Some(handler) = spec.handler else {
-            return Action::Continue;
-        };
+        let special = entry.special;
         let fullname = entry.fullname;
-        let mut ctx = Ctx {
-            state: &mut self.state,
-            clients: &mut self.clients,
-            slot,
-            dbi,
-            reply,
-            now_ms: now_us / 1000,
-            now_us,
-            host,
-            action: Action::Continue,
-            cmd_index: idx,
-            failed: false,
-        };
-        handler(&mut ctx, args);
-        let (action, failed) = (ctx.action, ctx.failed);
-        if let Some(Some(conn)) = self.clients.slots.get_mut(slot) {
-            conn.last_interaction_ms = now_us / 1000;
-            conn.last_cmd = fullname;
+        if !spec.arity_ok(args.len()) || (spec.handler.is_none() && args.len() < 2) {
+            let text = errors::wrong_arity(fullname);
+            if special == Special::Exec {
+                // As Redis's `rejectCommand` for EXEC (`execCommandAbort`): the transaction,
+                // if any, is discarded, and the error says why.
+                let text = errors::exec_abort_because(&text);
+                if let Some(Some(conn)) = self.clients.slots.get_mut(slot) {
+                    conn.discard();
+                }
+                return self.refuse(slot, Some(idx), &text, proto, out);
+            }
+            return self.refuse(slot, Some(idx), &text, proto, out);
         }
-        let elapsed = host.now_us().saturating_sub(now_us);
+        if !authenticated && !spec.has(flags::NO_AUTH) {
+            if special == Special::Exec {
+                let text = errors::exec_abort_because(errors::NOAUTH);
+                if let Some(Some(conn)) = self.clients.slots.get_mut(slot) {
+                    conn.discard();
+                }
+                return self.refuse(slot, Some(idx), &text, proto, out);
+            }
+            return self.refuse(slot, Some(idx), errors::NOAUTH, proto, out);
+        }
+        if in_multi {
+            if fullname == "debug" && !self.debug_allowed(slot) {
+                return self.refuse(slot, Some(idx), errors::DEBUG_NOT_ALLOWED, proto, out);
+            }
+            if spec.has(flags::NO_MULTI) {
+                return self.refuse(slot, Some(idx), errors::NOT_ALLOWED_IN_MULTI, proto, out);
+            }
+            let immediate = matches!(
+                special,
+                Special::Exec | Special::Discard | Special::Multi | Special::Watch
+            ) || fullname == "quit";
+            if !immediate {
+                let now_ms = host.now_us() / 1000;
+                if let Some(Some(conn)) = self.clients.slots.get_mut(slot) {
+                    conn.last_cmd = fullname;
+                    conn.last_interaction_ms = now_ms;
+                    if let Some(m) = conn.multi.as_mut() {
+                        m.queued.push((idx, args.to_owned_args()));
+                    }
+                }
+                out.extend_from_slice(b"+QUEUED\r\n");
+                return Step::Done(Action::Continue);
+            }
+        }
+        match self.route(idx, args) {
+            Route::Inline(local) => {
+                let scope = match local {
+                    Some(i) => i..i + 1,
+                    None => 0..self.state.shards.len(),
+                };
+                let action = self.run_counted(host, c, idx, args, dbi, proto, scope, out);
+                self.run_granted(host);
+                Step::Done(action)
+            }
+            route => Step::Routed(Routed { idx, route }),
+        }
+    }
+
+    /// For a host that squashes a pipeline: the shard (global index) and table row of a
+    /// request that would run whole on one shard (checked, not queued by MULTI), without
+    /// running it; `None` for anything else (which ends the squashed run).
+    pub fn single_shard(&self, c: ConnId, args: Args<'_>) -> Option<(usize, usize)> {
+        let conn = self.conn(c)?;
+        if conn.multi.is_some() || args.is_empty() {
+            return None;
+        }
+        let table = &self.state.commands;
+        let mut idx = table.lookup(args.get(0))?;
+        if !table.entries[idx].subs.is_empty() {
+            if args.len() < 2 {
+                return None;
+            }
+            idx = table.lookup_sub(idx, args.get(1))?;
+        }
+        let spec = table.entries[idx].spec;
+        if !spec.arity_ok(args.len()) || spec.handler.is_none() {
+            return None;
+        }
+        if !conn.authenticated && !spec.has(flags::NO_AUTH) {
+            return None;
+        }
+        match self.route(idx, args) {
+            Route::Shard(s) => Some((s, idx)),
+            Route::Inline(Some(local)) => Some((self.state.first_shard + local, idx)),
+            _ => None,
+        }
+    }
+
+    /// True when `enable-debug-command` allows connection `slot`.
+    fn debug_allowed(&self, slot: usize) -> bool {
+        match self.clients.slots.get(slot).and_then(|s| s.as_ref()) {
+            Some(c) => cmd::server::allowed(&self.state.config.enable_debug_command, c),
+            None => false,
+        }
+    }
+
+    /// Replies a refusal (unknown command, arity, NOAUTH, MULTI rules), counts it, and
+    /// flags an open MULTI so that EXEC aborts (Redis's `rejectCommand`).
+    fn refuse(
+        &mut self,
+        slot: usize,
+        idx: Option<usize>,
+        text: &str,
+        proto: Proto,
+        out: &mut Vec<u8>,
+    ) -> Step {
+        Reply::new(out, proto).error(text);
+        count_error(&mut self.state.stats, text);
+        if let Some(idx) = idx {
+            self.state.commands.entries[idx].stats.rejected_calls += 1;
+        }
+        if let Some(Some(conn)) = self.clients.slots.get_mut(slot) {
+            if let Some(m) = conn.multi.as_mut() {
+                m.aborted = true;
+            }
+        }
+        Step::Done(Action::Continue)
+    }
+
+    /// Where a checked command runs: here and now ([`Route::Inline`]), or by the
+    /// coordinator.
+    pub fn route(&self, idx: usize, args: Args<'_>) -> Route {
+        let st = &self.state;
+        let entry = &st.commands.entries[idx];
+        let whole = st.owns_all();
+        match entry.special {
+            Special::Exec => return Route::Exec,
+            Special::Watch => return Route::Watch,
+            Special::Multi | Special::Discard | Special::Unwatch => return Route::Inline(None),
+            Special::Facts(f) => {
+                return if whole {
+                    Route::Inline(None)
+                } else {
+                    Route::Facts(f)
+                };
+            }
+            Special::Scan => {
+                return if st.total_shards == 1 {
+                    Route::Inline(None)
+                } else {
+                    Route::Scan
+                };
+            }
+            Special::RandomKey => {
+                return if st.total_shards == 1 {
+                    Route::Inline(None)
+                } else {
+                    Route::RandomKey
+                };
+            }
+            Special::AllShards(m) => {
+                return if st.total_shards == 1 {
+                    Route::Inline(None)
+                } else {
+                    Route::AllShards(m)
+                };
+            }
+            Special::None | Special::Split(_) => {}
+        }
+        let spec = entry.spec;
+        if spec.first_key <= 0 && !spec.has(flags::MOVABLE_KEYS) {
+            return Route::Inline(None);
+        }
+        let n = st.total_shards;
+        let mut owner: Option<usize> = None;
+        let mut multi = false;
+        let mut any = false;
+        route::for_each_key(entry, args, |key| {
+            any = true;
+            let s = if n == 1 { 0 } else { shard_of(key, n) };
+            match owner {
+                None => owner = Some(s),
+                Some(o) if o != s => multi = true,
+                _ => {}
+            }
+        });
+        if !any {
+            // No key found (a bad key count, or keys are optional): the handler replies
+            // its error or works without keys; it runs here.
+            return Route::Inline(None);
+        }
+        let owner = owner.expect("a key was seen");
+        if multi {
+            return route::multi_shard(entry, args);
+        }
+        if !st.owns(owner) {
+            return Route::Shard(owner);
+        }
+        let local = owner - st.first_shard;
+        let locks = &st.shards[local].locks;
+        if !locks.is_idle() {
+            let mode = Mode::for_write(!spec.has(flags::READONLY));
+            let mut keys: Vec<&[u8]> = Vec::new();
+            route::for_each_key(entry, args, |k| keys.push(k));
+            if locks.must_wait(keys.iter().copied(), mode) {
+                return Route::Shard(owner);
+            }
+        }
+        Route::Inline(Some(local))
+    }
+
+    /// Runs a handler with the call statistics a whole command gets, and records it on the
+    /// connection (INFO commandstats, CLIENT LIST `cmd`).
+    #[allow(clippy::too_many_arguments)]
+    fn run_counted(
+        &mut self,
+        host: &dyn Host,
+        c: ConnId,
+        idx: usize,
+        args: Args<'_>,
+        dbi: usize,
+        proto: Proto,
+        scope: Range<usize>,
+        out: &mut Vec<u8>,
+    ) -> Action {
+        let start = host.now_us();
+        let (action, failed) = self.run_handler(
+            host,
+            Call {
+                slot: c.slot as usize,
+                idx,
+                dbi,
+                proto,
+                scope,
+                remote: None,
+                touch: true,
+            },
+            args,
+            out,
+        );
+        self.count_call(host, Some(c), idx, start, failed);
+        action
+    }
+
+    /// Counts one call of command row `idx` that started at `start_us` (INFO commandstats
+    /// and `total_commands_processed`), and notes it on connection `c` when given.
+    pub fn count_call(
+        &mut self,
+        host: &dyn Host,
+        c: Option<ConnId>,
+        idx: usize,
+        start_us: u64,
+        failed: bool,
+    ) {
+        let now_us = host.now_us();
+        if let Some(c) = c {
+            let fullname = self.state.commands.entries[idx].fullname;
+            if let Some(conn) = self.conn_mut(c) {
+                conn.last_interaction_ms = start_us / 1000;
+                conn.last_cmd = fullname;
+            }
+        }
         let st = &mut self.state.commands.entries[idx].stats;
         st.calls += 1;
-        st.usec += elapsed;
+        st.usec += now_us.saturating_sub(start_us);
         if failed {
             st.failed_calls += 1;
         }
         self.state.stats.total_commands_processed += 1;
-        action
     }
 
-    /// Periodic work: one step of active expiry on every database, within a small budget.
-    /// Hosts call it `hz` times a second.
+    /// Calls command row `idx`'s handler; returns its action and whether it failed. A write
+    /// that changed something marks the watchers of its keys (with `call.touch`).
+    pub(crate) fn run_handler(
+        &mut self,
+        host: &dyn Host,
+        call: Call<'_>,
+        args: Args<'_>,
+        out: &mut Vec<u8>,
+    ) -> (Action, bool) {
+        let now_us = host.now_us();
+        let entry = &self.state.commands.entries[call.idx];
+        let Some(handler) = entry.spec.handler else {
+            return (Action::Continue, false);
+        };
+        let write = entry.spec.has(flags::WRITE);
+        let dirty_before = self.state.dirty;
+        let mut ctx = Ctx {
+            state: &mut self.state,
+            clients: &mut self.clients,
+            slot: call.slot,
+            dbi: call.dbi,
+            reply: Reply::new(out, call.proto),
+            now_ms: now_us / 1000,
+            now_us,
+            host,
+            action: Action::Continue,
+            cmd_index: call.idx,
+            failed: false,
+            scope: call.scope,
+            remote: call.remote,
+        };
+        handler(&mut ctx, args);
+        let (action, failed) = (ctx.action, ctx.failed);
+        if call.touch && write && self.state.dirty != dirty_before {
+            self.touch_keys(call.idx, args, call.dbi);
+        }
+        (action, failed)
+    }
+
+    /// Marks dirty the watchers of command row `idx`'s keys in `args` (after a write).
+    fn touch_keys(&mut self, idx: usize, args: Args<'_>, dbi: usize) {
+        if self.state.shards.iter().all(|s| s.watches.is_empty()) {
+            return;
+        }
+        let st = &mut self.state;
+        let entry = &st.commands.entries[idx];
+        // MOVE and COPY name a database of their own: every database counts.
+        let any_db = matches!(entry.fullname, "move" | "copy");
+        let (n, first, shards) = (st.total_shards, st.first_shard, &mut st.shards);
+        route::for_each_key(entry, args, |key| {
+            let s = if n == 1 { 0 } else { shard_of(key, n) };
+            if !(s >= first && s < first + shards.len()) {
+                return;
+            }
+            let w = &mut shards[s - first].watches;
+            if any_db {
+                w.touch_all_dbs(key);
+            } else {
+                w.touch(dbi, key);
+            }
+        });
+    }
+
+    /// Runs the continuations of lock requests granted on this engine's shards, in grant
+    /// order, until none is left (a continuation may release locks and grant more).
+    pub fn run_granted(&mut self, host: &dyn Host) {
+        if self.running_granted {
+            return;
+        }
+        self.running_granted = true;
+        loop {
+            let next = self
+                .state
+                .shards
+                .iter_mut()
+                .find_map(|s| s.locks.take_ready());
+            match next {
+                Some(cont) => cont(self, host),
+                None => break,
+            }
+        }
+        self.running_granted = false;
+    }
+
+    /// Runs the commands of `batch` from `from` on, in order, on its shard (which this
+    /// engine owns), appending replies to `acc`, then sends `acc`. A command whose keys are
+    /// locked waits for them (and the rest of the batch behind it), unless the batch runs
+    /// inside the transaction that holds the locks.
+    pub fn run_batch(
+        &mut self,
+        host: &dyn Host,
+        batch: Batch,
+        from: usize,
+        mut acc: BatchOut,
+        done: Done<BatchOut>,
+    ) {
+        let local = batch.shard - self.state.first_shard;
+        let mut i = from;
+        while i < batch.cmds.len() {
+            if !batch.in_tx && !self.state.shards[local].locks.is_idle() {
+                let (idx, args) = &batch.cmds[i];
+                let entry = &self.state.commands.entries[*idx];
+                let mode = Mode::for_write(!entry.spec.has(flags::READONLY));
+                let mut set = crate::coord::lock::LockSet::default();
+                route::for_each_key(entry, args.as_args(), |k| set.add(k, mode));
+                let locks = &self.state.shards[local].locks;
+                if locks.must_wait(set.keys.iter().map(|(k, _)| k.as_bytes()), mode) {
+                    let cont: crate::coord::lock::Cont = alloc::boxed::Box::new(move |e, h| {
+                        e.run_batch_one(h, &batch, i, &mut acc);
+                        e.run_batch(h, batch, i + 1, acc, done);
+                    });
+                    self.state.shards[local].locks.acquire(0, set, false, cont);
+                    self.run_granted(host);
+                    return;
+                }
+            }
+            self.run_batch_one(host, &batch, i, &mut acc);
+            i += 1;
+        }
+        done.send(acc);
+    }
+
+    fn run_batch_one(&mut self, host: &dyn Host, batch: &Batch, i: usize, acc: &mut BatchOut) {
+        let (idx, args) = &batch.cmds[i];
+        let local = batch.shard - self.state.first_shard;
+        let start = host.now_us();
+        let (_, failed) = self.run_handler(
+            host,
+            Call {
+                slot: usize::MAX,
+                idx: *idx,
+                dbi: batch.db,
+                proto: batch.proto,
+                scope: local..local + 1,
+                remote: None,
+                touch: true,
+            },
+            args.as_args(),
+            &mut acc.out,
+        );
+        acc.ends.push(acc.out.len() as u32);
+        self.count_call(host, None, *idx, start, failed);
+    }
+
+    /// Periodic work: one step of active expiry on every database, within a small budget,
+    /// and forgetting ended WATCH sessions. Hosts call it `hz` times a second.
     pub fn tick(&mut self, host: &dyn Host) {
         let now_ms = host.now_us() / 1000;
         for shard in &mut self.state.shards {
+            shard.watches.purge();
             for db in &mut shard.dbs {
                 // Redis's adaptive rule: keep going while a quarter of what was looked at had
                 // expired, within a bound on work per tick.
@@ -636,8 +1433,38 @@ impl Engine {
         &self.state.config
     }
 
-    /// The number of keys in database `index`, over all shards.
+    /// The number of keys in database `index`, over the shards this engine owns.
     pub fn dbsize(&self, index: usize) -> usize {
         self.state.shards.iter().map(|s| s.dbs[index].len()).sum()
+    }
+
+    /// This engine's counters, for INFO on another thread.
+    pub fn totals(&self) -> Totals {
+        Totals::of(&self.state, &self.clients)
+    }
+
+    /// The scratch shard a gathered command runs on, swapped with this engine's shards for
+    /// the duration of `f` (so that [`State::db`] finds the gathered keys there).
+    pub(crate) fn with_scratch<R>(&mut self, f: impl FnOnce(&mut Engine) -> R) -> R {
+        let st = &mut self.state;
+        core::mem::swap(&mut st.shards, &mut st.scratch);
+        let saved = (st.first_shard, st.total_shards);
+        st.first_shard = 0;
+        st.total_shards = 1;
+        let r = f(self);
+        let st = &mut self.state;
+        st.first_shard = saved.0;
+        st.total_shards = saved.1;
+        core::mem::swap(&mut st.shards, &mut st.scratch);
+        r
+    }
+
+    /// Clears the databases of the scratch shard that `f` filled.
+    pub(crate) fn clear_scratch(&mut self, dbs: impl Iterator<Item = usize>) {
+        for d in dbs {
+            if let Some(db) = self.state.scratch[0].dbs.get_mut(d) {
+                db.clear();
+            }
+        }
     }
 }

@@ -12,6 +12,8 @@
 //! - [`shard`]: a shard (one per thread in the server) and key-to-shard routing.
 //! - [`cmd`]: the command table and the command families, one file per family.
 //! - [`engine`]: the dispatcher, connection state and the host interface.
+//! - [`coord`]: the coordinator: hops to other shards, multi-shard transactions (intent
+//!   locks), MULTI/EXEC/WATCH, written once as `async` code over the host's messenger.
 //! - [`errors`]: every error text, copied from Redis 7.0.
 #![no_std]
 #![warn(missing_docs)]
@@ -20,6 +22,7 @@ extern crate alloc;
 
 pub mod cmd;
 pub mod config;
+pub mod coord;
 pub mod dash;
 pub mod db;
 pub mod engine;
@@ -30,4 +33,4 @@ pub mod shard;
 pub mod value;
 
 pub use config::Config;
-pub use engine::{Action, ClientAddr, ConnId, Engine, Host, HostInfo};
+pub use engine::{Action, ClientAddr, ConnId, Engine, Host, HostInfo, Registry, Routed, Step};

@@ -2,8 +2,13 @@
 //!
 //! Every key belongs to exactly one shard, chosen by a fixed hash of the key or, when the key
 //! has a non-empty `{hash tag}`, of the tag alone (as Redis Cluster does), so that keys a
-//! user wants together land together. A shard holds one [`Db`] per logical database.
+//! user wants together land together. A shard holds one [`Db`] per logical database, the
+//! intent locks of the transactions that touch it ([`LockTable`]) and its watched keys
+//! ([`WatchTable`]). In the server a shard is owned by one thread and only that thread
+//! touches it.
 
+use crate::coord::lock::LockTable;
+use crate::coord::watch::WatchTable;
 use crate::db::Db;
 use alloc::vec::Vec;
 use core::hash::BuildHasher;
@@ -32,12 +37,16 @@ pub fn shard_of(key: &[u8], n: usize) -> usize {
     ((h as u128 * n as u128) >> 64) as usize
 }
 
-/// One shard: a database per logical DB index.
+/// One shard: a database per logical DB index, its locks and its watched keys.
 pub struct Shard {
     /// This shard's number.
     pub id: usize,
     /// The logical databases (16 by default).
     pub dbs: Vec<Db>,
+    /// The intent locks of transactions on this shard's keys.
+    pub locks: LockTable,
+    /// Keys of this shard that connections WATCH.
+    pub watches: WatchTable,
 }
 
 impl Shard {
@@ -46,7 +55,12 @@ impl Shard {
         let dbs = (0..databases)
             .map(|i| Db::new(seed ^ ((id as u64) << 32) ^ i as u64))
             .collect();
-        Shard { id, dbs }
+        Shard {
+            id,
+            dbs,
+            locks: LockTable::default(),
+            watches: WatchTable::default(),
+        }
     }
 }
 

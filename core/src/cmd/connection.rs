@@ -352,10 +352,21 @@ fn client_line(out: &mut String, c: &Conn, now_ms: u64, me: &Caller) {
     } else {
         (c.last_cmd, 0, 0)
     };
+    let mut flags = String::new();
+    if c.multi.is_some() {
+        flags.push('x');
+    }
+    if c.watch_dirty() {
+        flags.push('d');
+    }
+    if flags.is_empty() {
+        flags.push('N');
+    }
+    let multi = c.multi.as_ref().map_or(-1, |m| m.queued.len() as i64);
     let _ = writeln!(
         out,
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 \
-         ssub=0 multi=-1 qbuf={} qbuf-free=0 argv-mem={} multi-mem=0 rbs=0 rbp=0 obl=0 \
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 \
+         ssub=0 multi={} qbuf={} qbuf-free=0 argv-mem={} multi-mem=0 rbs=0 rbp=0 obl=0 \
          oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={}",
         c.id,
         c.addr.addr,
@@ -364,7 +375,9 @@ fn client_line(out: &mut String, c: &Conn, now_ms: u64, me: &Caller) {
         String::from_utf8_lossy(&c.name),
         age,
         idle,
+        flags,
         c.db,
+        multi,
         qbuf,
         argv_mem,
         cmd,
@@ -390,7 +403,7 @@ fn client_list(ctx: &mut Ctx<'_>, args: Args<'_>) {
             let e = errors::unknown_client_type(args.get(3));
             return ctx.error(&e);
         };
-        for c in ctx.clients.iter().filter(live) {
+        for c in ctx.all_clients().into_iter().filter(live) {
             if type_of(c) == t {
                 client_line(&mut out, c, ctx.now_ms, &me);
             }
@@ -403,15 +416,16 @@ fn client_list(ctx: &mut Ctx<'_>, args: Args<'_>) {
                 None => return ctx.error(errors::INVALID_CLIENT_ID),
             }
         }
+        let all = ctx.all_clients();
         for id in ids {
-            if let Some(c) = ctx.clients.iter().filter(live).find(|c| c.id as i64 == id) {
+            if let Some(c) = all.iter().find(|c| !c.killed && c.id as i64 == id) {
                 client_line(&mut out, c, ctx.now_ms, &me);
             }
         }
     } else if args.len() != 2 {
         return ctx.error(errors::SYNTAX);
     } else {
-        for c in ctx.clients.iter().filter(live) {
+        for c in ctx.all_clients().into_iter().filter(live) {
             client_line(&mut out, c, ctx.now_ms, &me);
         }
     }
@@ -483,7 +497,7 @@ fn client_kill(ctx: &mut Ctx<'_>, args: Args<'_>) {
     let me = ctx.conn_ref().id;
     let mut victims = Vec::new();
     let mut close_me = false;
-    for c in ctx.clients.iter().filter(|c| !c.killed) {
+    for c in ctx.all_clients().into_iter().filter(|c| !c.killed) {
         if addr.is_some_and(|a| a != c.addr.addr.as_bytes())
             || laddr.is_some_and(|a| a != c.addr.laddr.as_bytes())
             || ctype.is_some_and(|t| t != type_of(c))
@@ -500,7 +514,7 @@ fn client_kill(ctx: &mut Ctx<'_>, args: Args<'_>) {
     }
     let killed = victims.len() as i64 + close_me as i64;
     for v in victims {
-        ctx.clients.kill(v);
+        ctx.kill_client(v);
     }
     if close_me {
         ctx.action = Action::Close;

@@ -109,6 +109,9 @@ pub fn info(ctx: &mut Ctx<'_>, args: Args<'_>) {
             $s.push_str("\r\n");
         }};
     }
+    // Counters are per thread: these are the sums (the coordinator gathers the other
+    // threads' for a server of several).
+    let totals = ctx.totals();
     let st = &*ctx.state;
     let cfg = &st.config;
     let now_us = ctx.now_us;
@@ -140,13 +143,12 @@ pub fn info(ctx: &mut Ctx<'_>, args: Args<'_>) {
         w!(s, "config_file:{}", cfg.config_file);
         w!(s, "io_threads_active:0");
         w!(s, "anax_version:{}", env!("CARGO_PKG_VERSION"));
-        w!(s, "anax_shards:{}", st.shards.len());
+        w!(s, "anax_shards:{}", st.total_shards);
         add("Server", s);
     }
     if wanted.has("clients") {
         let mut s = String::new();
-        let connected = ctx.clients.iter().filter(|c| !c.killed).count();
-        w!(s, "connected_clients:{connected}");
+        w!(s, "connected_clients:{}", totals.connected_clients);
         w!(s, "cluster_connections:0");
         w!(s, "maxclients:{}", cfg.maxclients);
         w!(s, "client_recent_max_input_buffer:0");
@@ -162,12 +164,7 @@ pub fn info(ctx: &mut Ctx<'_>, args: Args<'_>) {
         let rss = ctx.host.rss();
         // No peak is tracked yet: the current figure stands for it.
         let peak = used;
-        let overhead: u64 = st
-            .shards
-            .iter()
-            .flat_map(|sh| sh.dbs.iter())
-            .map(|d| d.table_memory() as u64)
-            .sum();
+        let overhead = totals.table_memory;
         let dataset = used.saturating_sub(overhead);
         w!(s, "used_memory:{used}");
         w!(s, "used_memory_human:{}", bytes_to_human(used));
@@ -241,7 +238,7 @@ pub fn info(ctx: &mut Ctx<'_>, args: Args<'_>) {
         w!(s, "current_fork_perc:0.00");
         w!(s, "current_save_keys_processed:0");
         w!(s, "current_save_keys_total:0");
-        w!(s, "rdb_changes_since_last_save:{}", st.dirty);
+        w!(s, "rdb_changes_since_last_save:{}", totals.dirty);
         w!(s, "rdb_bgsave_in_progress:0");
         w!(s, "rdb_last_save_time:{}", st.info.started_us / 1_000_000);
         w!(s, "rdb_last_bgsave_status:ok");
@@ -267,13 +264,8 @@ pub fn info(ctx: &mut Ctx<'_>, args: Args<'_>) {
     }
     if wanted.has("stats") {
         let mut s = String::new();
-        let stats = &st.stats;
-        let expired: u64 = st
-            .shards
-            .iter()
-            .flat_map(|sh| sh.dbs.iter())
-            .map(|d| d.stats.expired_keys)
-            .sum();
+        let stats = &totals.stats;
+        let expired = totals.expired_keys;
         w!(
             s,
             "total_connections_received:{}",
@@ -385,8 +377,7 @@ pub fn info(ctx: &mut Ctx<'_>, args: Args<'_>) {
     }
     if wanted.has("commandstats") {
         let mut s = String::new();
-        for e in &st.commands.entries {
-            let c = &e.stats;
+        for (e, c) in st.commands.entries.iter().zip(&totals.commands) {
             if c.calls == 0 && c.failed_calls == 0 && c.rejected_calls == 0 {
                 continue;
             }
@@ -410,7 +401,7 @@ pub fn info(ctx: &mut Ctx<'_>, args: Args<'_>) {
     }
     if wanted.has("errorstats") {
         let mut s = String::new();
-        let mut errs: Vec<(&String, &u64)> = st.stats.errors.iter().collect();
+        let mut errs: Vec<(&String, &u64)> = totals.stats.errors.iter().collect();
         errs.sort();
         for (code, n) in errs {
             w!(s, "errorstat_{code}:count={n}");
@@ -426,12 +417,7 @@ pub fn info(ctx: &mut Ctx<'_>, args: Args<'_>) {
     }
     if wanted.has("keyspace") {
         let mut s = String::new();
-        for i in 0..cfg.databases {
-            let (mut keys, mut expires) = (0, 0);
-            for sh in &st.shards {
-                keys += sh.dbs[i].len();
-                expires += sh.dbs[i].expires_count();
-            }
+        for (i, &(keys, expires)) in totals.keyspace.iter().enumerate().take(cfg.databases) {
             if keys > 0 || expires > 0 {
                 w!(s, "db{i}:keys={keys},expires={expires},avg_ttl=0");
             }

@@ -2,15 +2,19 @@
 //! MOVE, COPY, TOUCH, the EXPIRE and TTL commands, PERSIST and OBJECT.
 //!
 //! Keys live in several shards; a command with several keys (DEL, EXISTS, TOUCH, RENAME,
-//! COPY) reaches each key's shard through [`State::db`](crate::engine::State::db). Commands
-//! over the whole keyspace (KEYS, SCAN, RANDOMKEY) walk every shard's database: SCAN keeps
-//! the shard in its cursor (see [`scan_cursor`]), RANDOMKEY picks a shard weighted by size.
+//! COPY) reaches each key's shard through [`State::db`](crate::engine::State::db), and the
+//! coordinator runs it where those shards are (split by shard, or gathered). Commands over
+//! the whole keyspace walk the shards a call covers ([`Ctx::shards`]): the coordinator runs
+//! KEYS once per shard and merges; SCAN keeps the shard in its cursor (see [`scan_cursor`])
+//! and the coordinator walks shard by shard with [`scan_shard`]; RANDOMKEY picks a shard
+//! weighted by size.
 //!
 //! Which lookups count as keyspace hits and misses follows Redis 7.0: read lookups (EXISTS,
 //! TYPE, TOUCH, TTL and friends, OBJECT, COPY's source, SCAN's TYPE filter) count, write
 //! lookups (DEL, RENAME, MOVE, EXPIRE, PERSIST) do not.
 
 use super::{flags::*, CommandSpec, Group};
+use crate::db::Db;
 use crate::engine::Ctx;
 use crate::errors;
 use crate::glob::{glob_match, is_match_all};
@@ -230,8 +234,9 @@ fn keys(ctx: &mut Ctx<'_>, args: Args<'_>) {
     let pattern = args.get(1);
     let all = is_match_all(pattern);
     let (dbi, now) = (ctx.dbi, ctx.now_ms);
+    let scope = ctx.scope();
     let mut found: Vec<&Key> = Vec::new();
-    for shard in &ctx.state.shards {
+    for shard in &ctx.state.shards[scope] {
         found.extend(
             shard.dbs[dbi]
                 .iter(now)
@@ -345,92 +350,176 @@ fn parse_cursor(b: &[u8]) -> Option<u64> {
     Some(if neg { v.wrapping_neg() } else { v })
 }
 
-/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
-fn scan(ctx: &mut Ctx<'_>, args: Args<'_>) {
-    let Some(cursor) = parse_cursor(args.get(1)) else {
-        return ctx.error(errors::INVALID_CURSOR);
-    };
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut type_name: Option<&[u8]> = None;
-    let mut i = 2;
-    while i < args.len() {
-        let (opt, more) = (args.get(i), args.len() - i >= 2);
-        if opt.eq_ignore_ascii_case(b"count") && more {
-            let Some(c) = parse_i64(args.get(i + 1)) else {
-                return ctx.error(errors::NOT_INTEGER);
-            };
-            if c < 1 {
-                return ctx.error(errors::SYNTAX);
-            }
-            count = c;
-        } else if opt.eq_ignore_ascii_case(b"match") && more {
-            let p = args.get(i + 1);
-            pattern = (!is_match_all(p)).then_some(p);
-        } else if opt.eq_ignore_ascii_case(b"type") && more {
-            type_name = Some(args.get(i + 1));
-        } else {
-            return ctx.error(errors::SYNTAX);
-        }
-        i += 2;
-    }
-    // An unknown type name is no error in Redis 7.0: it matches nothing.
-    let want: Option<Option<Kind>> = type_name.map(Kind::parse);
+/// SCAN's options, parsed.
+#[derive(Clone, Debug)]
+pub struct ScanOpts {
+    /// Where the walk resumes.
+    pub cursor: u64,
+    /// COUNT: keys to look at before stopping (10 steps per key at most).
+    pub count: i64,
+    /// MATCH, unless it matches everything.
+    pub pattern: Option<Vec<u8>>,
+    /// TYPE: `Some(None)` for a type name Redis does not know (it matches nothing).
+    pub want: Option<Option<Kind>>,
+}
 
-    let (dbi, now) = (ctx.dbi, ctx.now_ms);
-    let n = ctx.state.shards.len();
-    let (mut tc, mut shard) = scan_cursor::decode(cursor, n);
-    let mut visited: u64 = 0;
-    let mut type_checked: u64 = 0;
-    let mut found: Vec<Key> = Vec::new();
-    // As Redis: step until COUNT keys were seen or ten times COUNT steps were taken.
-    let mut steps = count.saturating_mul(10);
-    let next = loop {
-        let db = &ctx.state.shards[shard].dbs[dbi];
+impl ScanOpts {
+    /// Parses `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`; the error text
+    /// otherwise.
+    pub fn parse(args: Args<'_>) -> Result<ScanOpts, &'static str> {
+        let Some(cursor) = parse_cursor(args.get(1)) else {
+            return Err(errors::INVALID_CURSOR);
+        };
+        let mut count: i64 = 10;
+        let mut pattern: Option<Vec<u8>> = None;
+        let mut type_name: Option<&[u8]> = None;
+        let mut i = 2;
+        while i < args.len() {
+            let (opt, more) = (args.get(i), args.len() - i >= 2);
+            if opt.eq_ignore_ascii_case(b"count") && more {
+                let Some(c) = parse_i64(args.get(i + 1)) else {
+                    return Err(errors::NOT_INTEGER);
+                };
+                if c < 1 {
+                    return Err(errors::SYNTAX);
+                }
+                count = c;
+            } else if opt.eq_ignore_ascii_case(b"match") && more {
+                let p = args.get(i + 1);
+                pattern = (!is_match_all(p)).then(|| p.to_vec());
+            } else if opt.eq_ignore_ascii_case(b"type") && more {
+                type_name = Some(args.get(i + 1));
+            } else {
+                return Err(errors::SYNTAX);
+            }
+            i += 2;
+        }
+        // An unknown type name is no error in Redis 7.0: it matches nothing.
+        Ok(ScanOpts {
+            cursor,
+            count,
+            pattern,
+            want: type_name.map(Kind::parse),
+        })
+    }
+}
+
+/// What a SCAN call collects as it walks, from shard to shard.
+#[derive(Debug, Default)]
+pub struct ScanWalk {
+    /// The keys returned.
+    pub found: Vec<Key>,
+    /// Entries looked at.
+    pub visited: u64,
+    /// Entries whose type was checked (keyspace hits, as Redis counts them).
+    pub type_checked: u64,
+    /// Steps left (ten per key of COUNT, as Redis).
+    pub steps: i64,
+}
+
+impl ScanWalk {
+    /// A walk for COUNT `count`.
+    pub fn new(count: i64) -> Self {
+        ScanWalk {
+            steps: count.saturating_mul(10),
+            ..ScanWalk::default()
+        }
+    }
+}
+
+/// Where [`scan_shard`] stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScanStep {
+    /// The shard's table is walked to its end.
+    ShardDone,
+    /// The budget is spent: the walk resumes at this table cursor.
+    Stopped(u64),
+}
+
+/// Walks `db` (one shard's database) from table cursor `tc`, one bucket step at a time,
+/// until its end or until the walk's budget is spent.
+pub fn scan_shard(db: &Db, mut tc: u64, now: u64, opts: &ScanOpts, w: &mut ScanWalk) -> ScanStep {
+    loop {
         tc = db.scan(tc, now, |k, e| {
-            visited += 1;
-            if pattern.is_some_and(|p| !glob_match(p, k.as_bytes(), false)) {
+            w.visited += 1;
+            if opts
+                .pattern
+                .as_deref()
+                .is_some_and(|p| !glob_match(p, k.as_bytes(), false))
+            {
                 return;
             }
-            if let Some(want) = want {
-                type_checked += 1;
+            if let Some(want) = opts.want {
+                w.type_checked += 1;
                 if want != Some(e.value.kind()) {
                     return;
                 }
             }
-            found.push(k.clone());
+            w.found.push(k.clone());
         });
         if tc == 0 {
-            shard += 1;
-            if shard == n {
-                break 0;
-            }
+            return ScanStep::ShardDone;
         }
-        steps -= 1;
-        if steps <= 0 || visited >= count as u64 {
-            match scan_cursor::encode(tc, shard, n) {
+        w.steps -= 1;
+        if w.steps <= 0 || w.visited >= opts.count as u64 {
+            return ScanStep::Stopped(tc);
+        }
+    }
+}
+
+/// SCAN's reply: the next cursor and the keys.
+pub fn reply_scan(reply: &mut anax_protocol::Reply<'_>, next: u64, found: &[Key]) {
+    reply.array(2);
+    let mut b = itoa::Buffer::new();
+    reply.bulk(b.format(next).as_bytes());
+    reply.array(found.len());
+    for k in found {
+        reply.bulk(k.as_bytes());
+    }
+}
+
+/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type], over the shards of this engine
+/// (the coordinator walks the shards itself when they are on several threads, with the
+/// same [`scan_shard`]).
+fn scan(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    let opts = match ScanOpts::parse(args) {
+        Ok(o) => o,
+        Err(e) => return ctx.error(e),
+    };
+    let (dbi, now) = (ctx.dbi, ctx.now_ms);
+    let n = ctx.state.shards.len();
+    let (mut tc, mut shard) = scan_cursor::decode(opts.cursor, n);
+    let mut w = ScanWalk::new(opts.count);
+    let next = loop {
+        match scan_shard(&ctx.state.shards[shard].dbs[dbi], tc, now, &opts, &mut w) {
+            ScanStep::Stopped(t) => match scan_cursor::encode(t, shard, n) {
                 Some(c) => break c,
                 None => {
                     // Outside the layout the cursor can hold (see `scan_cursor`): go on
                     // with the next shard rather than return a cursor that loops.
-                    debug_assert!(false, "dashtable cursor {tc:#x} does not fit a SCAN cursor");
+                    debug_assert!(false, "dashtable cursor {t:#x} does not fit a SCAN cursor");
                     tc = 0;
                     shard += 1;
                     if shard == n {
                         break 0;
                     }
                 }
+            },
+            ScanStep::ShardDone => {
+                shard += 1;
+                if shard == n {
+                    break 0;
+                }
+                tc = 0;
+                w.steps -= 1;
+                if w.steps <= 0 || w.visited >= opts.count as u64 {
+                    break scan_cursor::encode(0, shard, n).unwrap_or(0);
+                }
             }
         }
     };
-    ctx.state.stats.keyspace_hits += type_checked;
-    ctx.reply.array(2);
-    let mut b = itoa::Buffer::new();
-    ctx.reply.bulk(b.format(next).as_bytes());
-    ctx.reply.array(found.len());
-    for k in &found {
-        ctx.reply.bulk(k.as_bytes());
-    }
+    ctx.state.stats.keyspace_hits += w.type_checked;
+    reply_scan(&mut ctx.reply, next, &w.found);
 }
 
 /// RANDOMKEY: a random live key, or null when the database is empty. The shard is chosen

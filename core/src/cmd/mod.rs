@@ -13,6 +13,7 @@ pub mod connection;
 pub mod info;
 pub mod introspect;
 pub mod keys;
+pub mod multi;
 pub mod redis_specs;
 pub mod server;
 pub mod string;
@@ -280,13 +281,14 @@ impl CommandSpec {
 }
 
 /// All command families' tables.
-pub fn families() -> [&'static [CommandSpec]; 5] {
+pub fn families() -> [&'static [CommandSpec]; 6] {
     [
         connection::COMMANDS,
         server::COMMANDS,
         introspect::COMMANDS,
         keys::COMMANDS,
         string::COMMANDS,
+        multi::COMMANDS,
     ]
 }
 

@@ -3,7 +3,7 @@
 
 use super::{flags::*, CommandSpec, Group};
 use crate::config::{self, Param, IMMUTABLE, PROTECTED};
-use crate::engine::{Action, CmdStats, Conn, Ctx, Stats};
+use crate::engine::{Action, CmdStats, Conn, Ctx, State, Stats};
 use crate::errors;
 use crate::glob::glob_match;
 use alloc::string::String;
@@ -159,7 +159,7 @@ pub fn is_local(c: &Conn) -> bool {
 }
 
 /// Whether a `no` / `yes` / `local` setting allows the calling connection.
-fn allowed(setting: &str, c: &Conn) -> bool {
+pub(crate) fn allowed(setting: &str, c: &Conn) -> bool {
     match setting {
         "yes" => true,
         "local" => is_local(c),
@@ -167,9 +167,9 @@ fn allowed(setting: &str, c: &Conn) -> bool {
     }
 }
 
-/// DBSIZE
+/// DBSIZE (over the shards the call covers: the coordinator sums the shards' answers).
 fn dbsize(ctx: &mut Ctx<'_>, _args: Args<'_>) {
-    let n: usize = ctx.state.dbs(ctx.dbi).map(|d| d.len()).sum();
+    let n: usize = ctx.dbs().map(|d| d.len()).sum();
     ctx.reply.int(n as i64);
 }
 
@@ -190,13 +190,18 @@ fn flush_mode(ctx: &mut Ctx<'_>, args: Args<'_>) -> bool {
     }
 }
 
-/// FLUSHDB [ASYNC|SYNC]
+/// FLUSHDB [ASYNC|SYNC] (over the shards the call covers; the coordinator runs it on
+/// every shard).
 fn flushdb(ctx: &mut Ctx<'_>, args: Args<'_>) {
     if !flush_mode(ctx, args) {
         return;
     }
+    let dbi = ctx.dbi;
+    for local in ctx.scope() {
+        ctx.state.touch_watched_db(local, dbi, None);
+    }
     let mut removed = 0;
-    for db in ctx.state.dbs(ctx.dbi) {
+    for db in ctx.dbs() {
         removed += db.len() as u64;
         db.clear();
     }
@@ -204,19 +209,26 @@ fn flushdb(ctx: &mut Ctx<'_>, args: Args<'_>) {
     ctx.reply.ok();
 }
 
-/// FLUSHALL [ASYNC|SYNC]
+/// FLUSHALL [ASYNC|SYNC] (over the shards the call covers).
 fn flushall(ctx: &mut Ctx<'_>, args: Args<'_>) {
     if !flush_mode(ctx, args) {
         return;
     }
+    let databases = ctx.state.config.databases;
+    for local in ctx.scope() {
+        for db in 0..databases {
+            ctx.state.touch_watched_db(local, db, None);
+        }
+    }
     let mut removed = 0;
-    for shard in &mut ctx.state.shards {
+    for shard in ctx.shards() {
         for db in &mut shard.dbs {
             removed += db.len() as u64;
             db.clear();
         }
     }
-    ctx.dirty(removed + 1);
+    ctx.dirty(removed);
+    ctx.dirty_once(1);
     ctx.reply.ok();
 }
 
@@ -233,10 +245,15 @@ fn swapdb(ctx: &mut Ctx<'_>, args: Args<'_>) {
     if a < 0 || b < 0 || a >= n || b >= n {
         return ctx.error(errors::DB_INDEX_OUT_OF_RANGE);
     }
-    for shard in &mut ctx.state.shards {
-        shard.dbs.swap(a as usize, b as usize);
+    let (a, b) = (a as usize, b as usize);
+    for local in ctx.scope().filter(|_| a != b) {
+        ctx.state.touch_watched_db(local, a, Some(b));
+        ctx.state.touch_watched_db(local, b, Some(a));
     }
-    ctx.dirty(1);
+    for shard in ctx.shards() {
+        shard.dbs.swap(a, b);
+    }
+    ctx.dirty_once(1);
     ctx.reply.ok();
 }
 
@@ -437,18 +454,24 @@ fn config_set(ctx: &mut Ctx<'_>, args: Args<'_>) {
     ctx.reply.ok();
 }
 
-/// CONFIG RESETSTAT: zeroes the counters INFO reports (stats, commandstats, errorstats).
+/// CONFIG RESETSTAT: zeroes the counters INFO reports (stats, commandstats, errorstats);
+/// the coordinator does the same on the other threads.
 fn config_resetstat(ctx: &mut Ctx<'_>, _args: Args<'_>) {
-    ctx.state.stats = Stats::default();
-    for e in &mut ctx.state.commands.entries {
+    reset_stats(ctx.state);
+    ctx.reply.ok();
+}
+
+/// Zeroes one engine's counters (CONFIG RESETSTAT).
+pub fn reset_stats(state: &mut State) {
+    state.stats = Stats::default();
+    for e in &mut state.commands.entries {
         e.stats = CmdStats::default();
     }
-    for shard in &mut ctx.state.shards {
+    for shard in &mut state.shards {
         for db in &mut shard.dbs {
             db.stats = Default::default();
         }
     }
-    ctx.reply.ok();
 }
 
 /// CONFIG HELP

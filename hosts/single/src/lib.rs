@@ -1,9 +1,13 @@
 //! Anax in process, on the calling thread.
 //!
-//! [`SingleHost`] drives an [`Engine`] with several logical shards (so routing and
-//! multi-shard commands are exercised) and a virtual clock that only moves when told to, so
-//! expiry is tested without sleeping. It is what the command tests, the fuzzers and the
-//! differential tests use, and it can embed Anax in a program with its own runtime.
+//! [`SingleHost`] drives an [`Engine`] with several logical shards and a virtual clock that
+//! only moves when told to, so expiry is tested without sleeping. Every command goes through
+//! [`Engine::execute`], which runs the same coordinator as the server (`anax_core::coord`:
+//! split and gathered multi-shard commands, fan-outs, intent locks, MULTI/EXEC/WATCH) with
+//! a messenger whose hops are answered at once, polled by a trivial executor; so the
+//! command tests and the differential tests exercise it. It is what the command tests, the
+//! fuzzers and the differential tests use, and it can embed Anax in a program with its own
+//! runtime.
 //!
 //! ```
 //! use anax_host_single::SingleHost;

@@ -25,7 +25,7 @@ pub struct Cli {
     #[arg(long, num_args = 1.., value_delimiter = ' ', default_value = "127.0.0.1")]
     pub bind: Vec<String>,
 
-    /// Shard threads (default: the number of cores). This build runs one.
+    /// Shard threads (default: the number of cores the process may run on).
     #[arg(long)]
     pub threads: Option<usize>,
 
@@ -79,7 +79,7 @@ pub struct Cli {
 }
 
 impl Cli {
-    /// The settings the engine gets. `threads` is what this build runs (1).
+    /// The settings the engine gets (`threads` is set once the number of threads is known).
     pub fn to_config(&self) -> Config {
         let bind: Vec<&str> = self
             .bind

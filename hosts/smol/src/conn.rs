@@ -4,7 +4,13 @@
 //! Each round of the loop:
 //!
 //! 1. parse every complete request in the input buffer and run it, appending the replies
-//!    to one output buffer (a pipeline of N requests costs one read and one write);
+//!    to one output buffer (a pipeline of N requests costs one read and one write). A
+//!    request the engine can run here (no key, or keys on this thread's shard) runs at
+//!    once. Consecutive requests that each run whole on one shard are *squashed*: they
+//!    are collected, then sent as one message per shard, every shard at once, and their
+//!    replies put back in request order ([`coord::run_segment`]); anything else (a
+//!    multi-shard command, EXEC, SELECT...) waits for the collected ones, then runs
+//!    through the coordinator ([`coord::run`]);
 //! 2. write the output (what the socket does not take stays for the next round);
 //! 3. read more, unless the output waiting for the client is over [`OUTPUT_HIGH_WATER`]:
 //!    then the connection waits until the client drains it, which bounds its memory.
@@ -18,8 +24,9 @@ use crate::reactor::Async;
 use crate::server::{Shard, ShutdownRequest};
 use crate::sys;
 use crate::{verbose, warning};
-use anax_core::{Action, ClientAddr, ConnId};
-use anax_protocol::{Limits, Parsed, RequestParser};
+use anax_core::coord::{self, route::Route};
+use anax_core::{Action, ClientAddr, ConnId, Routed, Step};
+use anax_protocol::{Limits, OwnedArgs, Parsed, RequestParser};
 use futures_lite::future;
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};
@@ -27,7 +34,6 @@ use std::net::{SocketAddr, TcpStream};
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::task::Poll;
-use std::time::Duration;
 
 /// Redis's `PROTO_IOBUF_LEN`: the first size of the input buffer.
 pub const READ_BUF_INITIAL: usize = 16 * 1024;
@@ -114,6 +120,16 @@ impl Drop for Registered<'_> {
     }
 }
 
+/// What to do with a parsed request once the engine is let go.
+enum Next {
+    /// It ran (or was refused): carry out its action.
+    Done(Action),
+    /// Run it through the coordinator.
+    Run(Routed, OwnedArgs),
+    /// It ends the squashed run: run the collected requests first, then this one.
+    After(OwnedArgs),
+}
+
 /// Why the connection is closing once its output is flushed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Close {
@@ -154,7 +170,7 @@ enum ReadOutcome {
 impl Conn<'_> {
     async fn run(&mut self) -> io::Result<()> {
         loop {
-            self.process();
+            self.process().await;
             if self.pending_output() > 0 {
                 self.write()?;
             }
@@ -211,41 +227,81 @@ impl Conn<'_> {
 
     /// Parses and runs every complete request buffered, while output stays under the high
     /// water mark and nothing asked to close.
-    fn process(&mut self) {
+    async fn process(&mut self) {
         self.held_back = false;
         if self.start == self.end {
             return;
         }
         let shard = self.shard;
-        let mut engine = shard.engine.borrow_mut();
-        let config = engine.config();
-        self.parser.set_limits(Limits {
-            max_bulk_len: config.proto_max_bulk_len,
-            query_buffer_limit: config.client_query_buffer_limit,
-        });
+        let m = shard.messenger();
+        {
+            let engine = shard.engine.borrow();
+            let config = engine.config();
+            self.parser.set_limits(Limits {
+                max_bulk_len: config.proto_max_bulk_len,
+                query_buffer_limit: config.client_query_buffer_limit,
+            });
+        }
+        // The squashed run being collected: (shard, table row, arguments).
+        let mut segment: Vec<(usize, usize, OwnedArgs)> = Vec::new();
         while self.start < self.end
             && self.close.is_none()
             && self.out.len() - self.sent < OUTPUT_HIGH_WATER
         {
-            let authenticated = engine.conn(self.id).is_none_or(|c| c.authenticated);
+            let authenticated = shard
+                .engine
+                .borrow()
+                .conn(self.id)
+                .is_none_or(|c| c.authenticated);
             self.parser.set_authenticated(authenticated);
-            match self.parser.parse(&self.buf[self.start..self.end]) {
+            let next = match self.parser.parse(&self.buf[self.start..self.end]) {
                 Ok(Parsed::Incomplete) => break,
-                Ok(Parsed::Skip(n)) => self.start += n,
-                Ok(Parsed::Request(args, n)) => {
-                    let action = engine.execute(self.id, args, &shard.host, &mut self.out);
+                Ok(Parsed::Skip(n)) => {
                     self.start += n;
-                    match action {
-                        Action::Continue => {}
-                        Action::Close => self.close = Some(Close::AfterReply),
-                        Action::Shutdown { save } => {
-                            self.close = Some(Close::Shutdown(ShutdownRequest { save }))
+                    continue;
+                }
+                Ok(Parsed::Request(args, n)) => {
+                    let mut engine = shard.engine.borrow_mut();
+                    if !segment.is_empty() {
+                        if let Some((s, idx)) = engine.single_shard(self.id, args) {
+                            segment.push((s, idx, args.to_owned_args()));
+                            self.start += n;
+                            continue;
                         }
-                        Action::Sleep(us) => std::thread::sleep(Duration::from_micros(us)),
+                        // Not one shard's: it waits for the collected requests.
+                        let owned = args.to_owned_args();
+                        self.start += n;
+                        Next::After(owned)
+                    } else {
+                        match engine.prepare(self.id, args, &shard.host, &mut self.out) {
+                            Step::Done(action) => {
+                                self.start += n;
+                                Next::Done(action)
+                            }
+                            Step::Routed(r) => {
+                                let owned = args.to_owned_args();
+                                self.start += n;
+                                if let Route::Shard(s) = r.route {
+                                    segment.push((s, r.idx, owned));
+                                    continue;
+                                }
+                                Next::Run(r, owned)
+                            }
+                        }
                     }
                 }
                 Err(e) => {
+                    if !segment.is_empty() {
+                        coord::run_segment(
+                            &m,
+                            self.id,
+                            std::mem::take(&mut segment),
+                            &mut self.out,
+                        )
+                        .await;
+                    }
                     if sys::log_enabled(sys::Level::Verbose) {
+                        let engine = shard.engine.borrow();
                         verbose!(
                             "Protocol error ({}) from client: {}",
                             e.0,
@@ -256,18 +312,62 @@ impl Conn<'_> {
                     self.out.extend_from_slice(e.0.as_bytes());
                     self.out.extend_from_slice(b"\r\n");
                     self.close = Some(Close::AfterReply);
+                    break;
+                }
+            };
+            match next {
+                Next::Done(action) => self.apply(action),
+                Next::Run(r, owned) => {
+                    let action = coord::run(&m, self.id, r, owned, &mut self.out).await;
+                    self.apply(action);
+                }
+                Next::After(owned) => {
+                    coord::run_segment(&m, self.id, std::mem::take(&mut segment), &mut self.out)
+                        .await;
+                    let step = shard.engine.borrow_mut().prepare(
+                        self.id,
+                        owned.as_args(),
+                        &shard.host,
+                        &mut self.out,
+                    );
+                    match step {
+                        Step::Done(action) => self.apply(action),
+                        Step::Routed(Routed {
+                            idx,
+                            route: Route::Shard(s),
+                        }) => segment.push((s, idx, owned)),
+                        Step::Routed(r) => {
+                            let action = coord::run(&m, self.id, r, owned, &mut self.out).await;
+                            self.apply(action);
+                        }
+                    }
                 }
             }
         }
-        for k in engine.take_killed() {
+        if !segment.is_empty() {
+            coord::run_segment(&m, self.id, segment, &mut self.out).await;
+        }
+        let killed = shard.engine.borrow_mut().take_killed();
+        for k in killed {
             // CLIENT KILL of another connection: its task sees end-of-file and ends.
             sys::shutdown_socket(k.fd);
         }
-        drop(engine);
         self.held_back = self.close.is_none()
             && self.start < self.end
             && self.pending_output() >= OUTPUT_HIGH_WATER;
         self.compact_input();
+    }
+
+    /// Carries out what a command asked of the host.
+    fn apply(&mut self, action: Action) {
+        match action {
+            Action::Continue => {}
+            Action::Close => self.close = Some(Close::AfterReply),
+            Action::Shutdown { save } => {
+                self.close = Some(Close::Shutdown(ShutdownRequest { save }))
+            }
+            Action::Sleep(us) => self.shard.sleep_all(us),
+        }
     }
 
     /// Drops consumed bytes from the front of the input buffer.

@@ -2,17 +2,25 @@
 //!
 //! # Threads
 //!
-//! The server runs shard threads ([`server::ShardThread`]). When there are several, each is
-//! pinned to a core (unless `--no-pin`). Each owns, with nothing shared: a [`reactor::Reactor`] (one
-//! `polling::Poller`, its timers and an inbox), an `async_executor::LocalExecutor`, the
-//! listening sockets it accepts on, and its engine shard. A connection lives on the thread
-//! that accepted it for its whole life. Other threads reach a shard thread only through its
-//! inbox ([`reactor::Sender`]), which queues a message and wakes the thread's poller. The
-//! main thread parses the command line, opens the listeners, starts the shard threads and
-//! waits for them; a signal thread turns SIGTERM and SIGINT into a message to shard 0.
+//! The server runs `--threads N` shard threads ([`server::ShardThread`], default: one per
+//! core it may run on). When there are several, each is pinned to a core (unless
+//! `--no-pin`). Thread `i` owns shard `i` of `N`: one shard of every logical database,
+//! its intent locks and watched keys, and only it touches them. Each owns, with nothing
+//! shared: a [`reactor::Reactor`] (one `polling::Poller`, its timers and an inbox), an
+//! `async_executor::LocalExecutor`, and the engine of its shard (`Rc`/`RefCell`, borrowed
+//! only between awaits). Thread 0 accepts every connection and hands them out in turn; a
+//! connection lives on the thread it was handed to for its whole life. Other threads reach
+//! a shard thread only through its inbox ([`reactor::Sender`]), which queues a message and
+//! wakes the thread's poller. The main thread parses the command line, opens the
+//! listeners, starts the shard threads and waits for them; a signal thread turns SIGTERM
+//! and SIGINT into a message to thread 0, which tells the others.
 //!
-//! This build runs **one** shard thread that owns the whole (one-shard) engine, since the
-//! engine is not yet split across threads; `--threads N` above 1 is logged and taken as 1.
+//! A command whose keys live on the connection's thread runs inline. Otherwise the
+//! engine's coordinator (`anax_core::coord`) does the work over [`server::ThreadMessenger`]:
+//! a hop is a closure sent to the owning thread's inbox, run there with its engine, whose
+//! answer comes back through a one-shot slot that wakes the waiting task and this thread's
+//! poller. Consecutive single-shard commands of a pipeline travel as one message per shard
+//! (see [`conn`]).
 //!
 //! # Reactor
 //!
@@ -32,7 +40,8 @@
 //! # Modules
 //!
 //! - [`cli`]: flags in Redis's words, and the `Config` they give.
-//! - [`server`]: shard threads, listeners, the accept loop, shutdown, the engine's `Host`.
+//! - [`server`]: shard threads, listeners, the accept loop, shutdown, the engine's `Host`,
+//!   the coordinator's messenger.
 //! - [`conn`]: one client connection.
 //! - [`reactor`]: the per-thread poller, timers, inbox and run loop.
 //! - [`sys`]: logging, core pinning, file descriptor limits, memory figures.

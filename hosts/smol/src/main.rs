@@ -2,9 +2,9 @@
 //! design: thread-per-core shard threads, each with its own `LocalExecutor` and
 //! `polling::Poller`, serving the connections it accepts.
 
-use anax_core::HostInfo;
+use anax_core::{HostInfo, Registry};
 use anax_host_smol::cli::{self, Cli};
-use anax_host_smol::server::{self, Msg, ShardSetup, ShardThread};
+use anax_host_smol::server::{self, Msg, ShardSetup};
 use anax_host_smol::sys::{self, CountingAlloc, Level};
 use anax_host_smol::{notice, warning};
 use clap::Parser;
@@ -50,14 +50,16 @@ fn run(cli: Cli, params: Vec<(String, String)>) -> i32 {
     if cli.hz != config.hz {
         warning!("hz {} is out of range 1..500: using {}", cli.hz, config.hz);
     }
-    match cli.threads {
-        Some(n) if n > 1 => warning!(
-            "--threads {}: this build runs one shard thread (the engine is not split across threads yet); using 1",
-            n
-        ),
-        Some(0) => warning!("--threads 0: using 1"),
-        _ => {}
-    }
+    let cpus = sys::allowed_cpus();
+    let threads = match cli.threads {
+        Some(0) => {
+            warning!("--threads 0: using 1");
+            1
+        }
+        Some(n) => n.min(1024),
+        None => cpus.len().max(1),
+    };
+    config.threads = threads;
     config.maxclients = sys::adjust_open_files_limit(config.maxclients);
 
     if let Err(e) = std::env::set_current_dir(&config.dir) {
@@ -95,37 +97,43 @@ fn run(cli: Cli, params: Vec<(String, String)>) -> i32 {
         started_us,
     };
 
-    let cpus = sys::allowed_cpus();
-    // Pinning pays when every core runs one shard thread; with the single shard thread of
-    // this build it only ties the server to a core it may share with its clients (measured:
-    // pinned anax lost a third of its GET/SET throughput to unpinned on a busy 2-core
-    // machine), so it is done only when there are several shard threads.
-    let cpu = if cli.no_pin || cpus.is_empty() || config.threads <= 1 {
-        None
-    } else {
-        Some(cpus[0])
-    };
+    // Pinning pays when every core runs one shard thread; a single shard thread pinned
+    // only ties the server to a core it may share with its clients (measured: pinned anax
+    // lost a third of its GET/SET throughput to unpinned on a busy 2-core machine), so it
+    // is done only when there are several shard threads.
+    let pin = !cli.no_pin && !cpus.is_empty() && threads > 1;
     notice!(
         "Running mode=standalone, port={}, threads={}.",
         config.port,
-        config.threads
+        threads
     );
-    let shard = match ShardThread::spawn(ShardSetup {
-        index: 0,
-        config,
-        info,
-        seed,
-        listeners,
-        cpu,
-    }) {
+    let registry = Registry::new();
+    let mut listeners = Some(listeners);
+    let setups = (0..threads)
+        .map(|i| ShardSetup {
+            index: i,
+            threads,
+            config: config.clone(),
+            info: info.clone(),
+            seed,
+            listeners: if i == 0 {
+                listeners.take().unwrap_or_default()
+            } else {
+                Vec::new()
+            },
+            cpu: pin.then(|| cpus[i % cpus.len()]),
+            registry: registry.clone(),
+        })
+        .collect();
+    let shards = match server::spawn_all(setups) {
         Ok(t) => t,
         Err(e) => {
-            warning!("Could not start the shard thread: {}", e);
+            warning!("Could not start the shard threads: {}", e);
             return 1;
         }
     };
 
-    let inbox = shard.inbox.clone();
+    let inbox = shards[0].inbox.clone();
     match signals {
         Ok(mut signals) => {
             let spawned = std::thread::Builder::new()
@@ -151,18 +159,22 @@ fn run(cli: Cli, params: Vec<(String, String)>) -> i32 {
     notice!("Server initialized");
     notice!("Ready to accept connections");
 
-    match shard.handle.join() {
-        Ok(Ok(_)) => {
-            warning!("Anax is now ready to exit, bye bye...");
-            0
-        }
-        Ok(Err(e)) => {
-            warning!("Shard thread failed: {}", e);
-            1
-        }
-        Err(_) => {
-            warning!("Shard thread panicked");
-            1
+    let mut code = 0;
+    for (i, shard) in shards.into_iter().enumerate() {
+        match shard.handle.join() {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                warning!("Shard thread {} failed: {}", i, e);
+                code = 1;
+            }
+            Err(_) => {
+                warning!("Shard thread {} panicked", i);
+                code = 1;
+            }
         }
     }
+    if code == 0 {
+        warning!("Anax is now ready to exit, bye bye...");
+    }
+    code
 }

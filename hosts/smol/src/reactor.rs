@@ -146,6 +146,12 @@ impl Reactor {
         )
     }
 
+    /// What wakes this reactor's thread from another thread (`Poller::notify`): the
+    /// coordinator's hops answer through it.
+    pub fn notifier(&self) -> Arc<PollerNotify> {
+        Arc::new(PollerNotify(self.poller.clone()))
+    }
+
     /// A future that completes at `deadline`.
     pub fn sleep_until(self: &Rc<Self>, deadline: Instant) -> Timer {
         Timer {
@@ -278,6 +284,16 @@ impl Reactor {
             *slot = None;
             self.free.borrow_mut().push(key);
         }
+    }
+}
+
+/// Wakes a reactor's thread: `Poller::notify`, which makes its `wait` return (and costs a
+/// system call only when the thread is not already notified).
+pub struct PollerNotify(Arc<Poller>);
+
+impl anax_core::coord::Notify for PollerNotify {
+    fn notify(&self) {
+        let _ = self.0.notify();
     }
 }
 

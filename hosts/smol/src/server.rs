@@ -1,23 +1,32 @@
-//! Shard threads: each owns a reactor, a `LocalExecutor`, its listeners and its part of the
-//! engine, and serves the connections it accepts from start to end.
+//! Shard threads: each owns a reactor, a `LocalExecutor` and the engine of its shard, and
+//! serves the connections it is handed from start to end.
 //!
-//! This build runs one shard thread owning an [`Engine`] with one shard; more threads
-//! means more [`ShardThread`]s, each given clones of the listening sockets (or, after
-//! measuring, its own `SO_REUSEPORT` listener) and its own engine shard, talking to the
-//! others through their [`Sender`]s.
+//! Thread `i` owns shard `i` of `N` (one shard of every logical database) and only it
+//! touches that shard. Thread 0 accepts every connection and hands them out in turn (it
+//! keeps every N-th); a connection lives on its thread for its whole life. Threads reach
+//! each other only through their inboxes ([`Sender`]): coordinator hops ([`Msg::Hop`]),
+//! connections handed over ([`Msg::Conn`]), shutdown and DEBUG SLEEP.
+//!
+//! One acceptor rather than an `SO_REUSEPORT` listener per thread: the kernel's
+//! per-connection hash spreads a handful of clients unevenly (two benchmark clients may
+//! well land on one thread), while handing out in turn spreads them exactly, for one
+//! message per accepted connection; and a second server started on the same port by
+//! mistake fails to bind instead of silently taking half the connections.
 
 use crate::conn;
 use crate::reactor::{Async, Reactor, Receiver, Sender};
 use crate::sys;
 use crate::{notice, verbose, warning};
-use anax_core::{Config, Engine, Host, HostInfo};
+use anax_core::coord::{self, Messenger, Notify};
+use anax_core::{Config, Engine, Host, HostInfo, Registry};
 use async_executor::LocalExecutor;
 use futures_lite::future;
 use socket2::{Domain, Protocol, Socket, Type};
 use std::cell::{Cell, RefCell};
 use std::io;
-use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{Poll, Waker};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -46,8 +55,16 @@ pub type Job = Box<dyn FnOnce(&Shard) + Send>;
 pub enum Msg {
     /// A termination signal arrived (`SIGTERM`, `SIGINT`): shut down.
     Signal(&'static str),
-    /// Run this on the shard thread (the seed of the inter-shard hops).
+    /// Run this on the shard thread with its state.
     Run(Job),
+    /// A coordinator hop: run this with the thread's engine.
+    Hop(coord::Job),
+    /// A connection the acceptor hands to this thread.
+    Conn(TcpStream, SocketAddr),
+    /// Another thread shuts the server down.
+    Shutdown(ShutdownRequest),
+    /// DEBUG SLEEP on another thread: the whole server sleeps this many microseconds.
+    Sleep(u64),
 }
 
 /// Why and how the server shuts down.
@@ -57,9 +74,12 @@ pub struct ShutdownRequest {
     pub save: Option<bool>,
 }
 
+/// Messages handled in one go before the other tasks get a turn.
+const INBOX_BUDGET: usize = 64;
+
 /// The state of one shard thread, shared by its tasks (never leaves the thread).
 pub struct Shard {
-    /// The thread's index.
+    /// The thread's index: the shard it owns.
     pub index: usize,
     /// The thread's reactor.
     pub reactor: Rc<Reactor>,
@@ -67,12 +87,17 @@ pub struct Shard {
     pub engine: RefCell<Engine>,
     /// The host facts the engine reads.
     pub host: ServerHost,
+    /// Every thread's inbox, by shard index (this one's included).
+    pub peers: Arc<[Sender<Msg>]>,
+    registry: Arc<Registry>,
+    notifier: Arc<dyn Notify>,
+    next_conn: Cell<usize>,
     shutdown: Cell<Option<ShutdownRequest>>,
     shutdown_waker: Cell<Option<Waker>>,
 }
 
 impl Shard {
-    /// Asks the thread to stop accepting, close every connection and return.
+    /// Asks every thread to stop accepting, close its connections and return.
     pub fn begin_shutdown(&self, req: ShutdownRequest) {
         if self.shutdown.get().is_some() {
             return;
@@ -84,6 +109,19 @@ impl Shard {
         };
         if save {
             warning!("Snapshots are not implemented yet: the final RDB snapshot is not saved.");
+        }
+        for (i, p) in self.peers.iter().enumerate() {
+            if i != self.index {
+                p.send(Msg::Shutdown(req));
+            }
+        }
+        self.stop(req);
+    }
+
+    /// Stops this thread (another one began the shutdown).
+    fn stop(&self, req: ShutdownRequest) {
+        if self.shutdown.get().is_some() {
+            return;
         }
         self.shutdown.set(Some(req));
         if let Some(w) = self.shutdown_waker.take() {
@@ -106,22 +144,106 @@ impl Shard {
         })
         .await
     }
+
+    /// DEBUG SLEEP: every thread sleeps `us` microseconds.
+    pub fn sleep_all(&self, us: u64) {
+        for (i, p) in self.peers.iter().enumerate() {
+            if i != self.index {
+                p.send(Msg::Sleep(us));
+            }
+        }
+        std::thread::sleep(Duration::from_micros(us));
+    }
+
+    /// The coordinator's view of this thread.
+    pub fn messenger(&self) -> ThreadMessenger<'_> {
+        ThreadMessenger { shard: self }
+    }
+
+    /// Runs a coordinator hop with the engine, then closes the sockets of connections it
+    /// killed (CLIENT KILL from another thread).
+    fn run_hop(&self, job: coord::Job) {
+        let killed = {
+            let mut e = self.engine.borrow_mut();
+            job(&mut e, &self.host);
+            e.take_killed()
+        };
+        for k in killed {
+            sys::shutdown_socket(k.fd);
+        }
+    }
+
+    /// Gives an accepted connection to the next thread in turn.
+    fn hand_out(self: &Rc<Self>, stream: TcpStream, peer: SocketAddr, ex: &LocalExecutor<'_>) {
+        let n = self.peers.len();
+        let to = self.next_conn.get() % n;
+        self.next_conn.set(to + 1);
+        if to == self.index {
+            ex.spawn(conn::serve(self.clone(), stream, peer)).detach();
+        } else {
+            self.peers[to].send(Msg::Conn(stream, peer));
+        }
+    }
+}
+
+/// The coordinator's messenger on a server thread: a hop to this thread's shard runs
+/// inline, a hop to another goes to that thread's inbox, and its answer wakes this
+/// thread's poller.
+pub struct ThreadMessenger<'a> {
+    shard: &'a Shard,
+}
+
+impl Messenger for ThreadMessenger<'_> {
+    fn shards(&self) -> usize {
+        self.shard.peers.len()
+    }
+
+    fn is_local(&self, shard: usize) -> bool {
+        shard == self.shard.index
+    }
+
+    fn with_local(&self, f: &mut dyn FnMut(&mut Engine, &dyn Host)) {
+        let mut e = self.shard.engine.borrow_mut();
+        f(&mut e, &self.shard.host)
+    }
+
+    fn send(&self, shard: usize, job: coord::Job) {
+        self.shard.peers[shard].send(Msg::Hop(job));
+    }
+
+    fn notifier(&self) -> Option<Arc<dyn Notify>> {
+        Some(self.shard.notifier.clone())
+    }
+
+    fn next_txid(&self) -> u64 {
+        self.shard.registry.next_txid()
+    }
+
+    fn other_engines(&self) -> Vec<usize> {
+        (0..self.shard.peers.len())
+            .filter(|&s| s != self.shard.index)
+            .collect()
+    }
 }
 
 /// What a shard thread starts with.
 pub struct ShardSetup {
-    /// Its index (0 takes the signals).
+    /// Its index: the shard it owns (0 accepts connections and takes the signals).
     pub index: usize,
+    /// The number of shard threads.
+    pub threads: usize,
     /// Settings.
     pub config: Config,
     /// Process facts.
     pub info: HostInfo,
     /// Seed for hashing and randomness.
     pub seed: u64,
-    /// Listening sockets, nonblocking.
+    /// Listening sockets, nonblocking (thread 0's; the others get none).
     pub listeners: Vec<TcpListener>,
     /// The CPU to pin the thread to, if any.
     pub cpu: Option<usize>,
+    /// Client ids and counts, shared by every thread.
+    pub registry: Arc<Registry>,
 }
 
 /// A running shard thread.
@@ -130,12 +252,15 @@ pub struct ShardThread {
     pub handle: JoinHandle<io::Result<ShutdownRequest>>,
     /// Its inbox.
     pub inbox: Sender<Msg>,
+    peers_tx: std::sync::mpsc::Sender<Arc<[Sender<Msg>]>>,
 }
 
 impl ShardThread {
-    /// Starts the thread and returns once its reactor exists.
+    /// Starts the thread and returns once its reactor exists; it serves nothing until
+    /// [`ShardThread::start`] gives it the other threads' inboxes.
     pub fn spawn(setup: ShardSetup) -> io::Result<ShardThread> {
         let (tx, rx) = std::sync::mpsc::channel();
+        let (peers_tx, peers_rx) = std::sync::mpsc::channel::<Arc<[Sender<Msg>]>>();
         let handle = std::thread::Builder::new()
             .name(format!("anax-shard-{}", setup.index))
             .spawn(move || {
@@ -148,13 +273,38 @@ impl ShardThread {
                 };
                 let (inbox, inbox_rx) = reactor.channel();
                 let _ = tx.send(Ok(inbox));
-                shard_main(setup, reactor, inbox_rx)
+                let peers = peers_rx
+                    .recv()
+                    .map_err(|_| io::Error::other("the server did not start"))?;
+                shard_main(setup, reactor, inbox_rx, peers)
             })?;
         let inbox = rx
             .recv()
             .map_err(|_| io::Error::other("shard thread died at start"))??;
-        Ok(ShardThread { handle, inbox })
+        Ok(ShardThread {
+            handle,
+            inbox,
+            peers_tx,
+        })
     }
+
+    /// Lets the thread run, with every thread's inbox.
+    pub fn start(&self, peers: Arc<[Sender<Msg>]>) {
+        let _ = self.peers_tx.send(peers);
+    }
+}
+
+/// Starts one thread per setup (setup `i` must have index `i`) and lets them run.
+pub fn spawn_all(setups: Vec<ShardSetup>) -> io::Result<Vec<ShardThread>> {
+    let mut threads = Vec::with_capacity(setups.len());
+    for s in setups {
+        threads.push(ShardThread::spawn(s)?);
+    }
+    let peers: Arc<[Sender<Msg>]> = threads.iter().map(|t| t.inbox.clone()).collect();
+    for t in &threads {
+        t.start(peers.clone());
+    }
+    Ok(threads)
 }
 
 /// The body of a shard thread.
@@ -162,6 +312,7 @@ fn shard_main(
     setup: ShardSetup,
     reactor: Rc<Reactor>,
     inbox: Receiver<Msg>,
+    peers: Arc<[Sender<Msg>]>,
 ) -> io::Result<ShutdownRequest> {
     if let Some(cpu) = setup.cpu {
         match sys::pin_to_cpu(cpu) {
@@ -174,11 +325,23 @@ fn shard_main(
             ),
         }
     }
+    let engine = Engine::new_part(
+        setup.config,
+        setup.index,
+        setup.threads.max(1),
+        setup.info,
+        setup.seed,
+        setup.registry.clone(),
+    );
     let shard = Rc::new(Shard {
         index: setup.index,
         reactor: reactor.clone(),
-        engine: RefCell::new(Engine::new(setup.config, 1, setup.info, setup.seed)),
+        engine: RefCell::new(engine),
         host: ServerHost,
+        peers,
+        registry: setup.registry,
+        notifier: reactor.notifier(),
+        next_conn: Cell::new(0),
         shutdown: Cell::new(None),
         shutdown_waker: Cell::new(None),
     });
@@ -190,12 +353,14 @@ fn shard_main(
 
     let ex = LocalExecutor::new();
     ex.spawn(cron(shard.clone())).detach();
-    ex.spawn(inbox_loop(shard.clone(), inbox)).detach();
     let req = reactor.block_on(
         &ex,
         future::or(
             shard.shutdown_requested(),
-            accept_loop(&shard, &listeners, &ex),
+            future::or(
+                accept_loop(&shard, &listeners, &ex),
+                inbox_loop(&shard, inbox, &ex),
+            ),
         ),
     )?;
     // Dropping the executor drops every connection task, which closes its socket.
@@ -223,21 +388,39 @@ async fn cron(shard: Rc<Shard>) {
     }
 }
 
-/// Handles messages from other threads.
-async fn inbox_loop(shard: Rc<Shard>, inbox: Receiver<Msg>) {
+/// Handles messages from other threads, one at a time (a message in progress always
+/// finishes, also when it asks for a shutdown), a bounded number per turn.
+async fn inbox_loop(
+    shard: &Rc<Shard>,
+    inbox: Receiver<Msg>,
+    ex: &LocalExecutor<'_>,
+) -> ShutdownRequest {
+    let mut handled = 0;
     loop {
-        match inbox.recv().await {
+        let msg = inbox.recv().await;
+        match msg {
             Msg::Signal(name) => {
                 warning!("Received {} scheduling shutdown...", name);
                 shard.begin_shutdown(ShutdownRequest { save: None });
             }
-            Msg::Run(job) => job(&shard),
+            Msg::Run(job) => job(shard),
+            Msg::Hop(job) => shard.run_hop(job),
+            Msg::Conn(stream, peer) => {
+                ex.spawn(conn::serve(shard.clone(), stream, peer)).detach();
+            }
+            Msg::Shutdown(req) => shard.stop(req),
+            Msg::Sleep(us) => std::thread::sleep(Duration::from_micros(us)),
+        }
+        handled += 1;
+        if handled == INBOX_BUDGET {
+            handled = 0;
+            future::yield_now().await;
         }
     }
 }
 
-/// Accepts connections on every listener and spawns a task for each; returns only on a
-/// fatal error.
+/// Accepts connections on every listener and hands each to a thread in turn; returns only
+/// on a fatal error.
 async fn accept_loop(
     shard: &Rc<Shard>,
     listeners: &[Async<TcpListener>],
@@ -248,9 +431,7 @@ async fn accept_loop(
         for l in listeners {
             loop {
                 match l.get_ref().accept() {
-                    Ok((stream, peer)) => {
-                        ex.spawn(conn::serve(shard.clone(), stream, peer)).detach();
-                    }
+                    Ok((stream, peer)) => shard.hand_out(stream, peer, ex),
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                         l.clear_readable();
                         break;
@@ -358,34 +539,58 @@ fn listen_one(host: &str, port: u16, backlog: u64) -> io::Result<TcpListener> {
 mod tests {
     use super::*;
 
+    fn setup(
+        index: usize,
+        threads: usize,
+        listeners: Vec<TcpListener>,
+        reg: &Arc<Registry>,
+    ) -> ShardSetup {
+        ShardSetup {
+            index,
+            threads,
+            config: Config::default(),
+            info: HostInfo::default(),
+            seed: 1,
+            listeners,
+            cpu: None,
+            registry: reg.clone(),
+        }
+    }
+
     #[test]
-    fn a_shard_thread_runs_jobs_from_other_threads_and_stops_on_a_signal() {
+    fn shard_threads_run_jobs_from_other_threads_and_stop_together_on_a_signal() {
         let listeners = listen(&[("127.0.0.1".into(), false)], 0, 16).unwrap();
         assert!(listeners.is_empty(), "port 0 listens nowhere");
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         l.set_nonblocking(true).unwrap();
-        let t = ShardThread::spawn(ShardSetup {
-            index: 0,
-            config: Config::default(),
-            info: HostInfo::default(),
-            seed: 1,
-            listeners: vec![l],
-            cpu: None,
-        })
-        .unwrap();
+        let reg = Registry::new();
+        let threads =
+            spawn_all(vec![setup(0, 2, vec![l], &reg), setup(1, 2, vec![], &reg)]).unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         let caller = std::thread::current().id();
-        t.inbox.send(Msg::Run(Box::new(move |shard: &Shard| {
-            let on_other_thread = std::thread::current().id() != caller;
-            let keys = shard.engine.borrow().dbsize(0);
-            tx.send((on_other_thread, shard.index, keys)).unwrap();
-        })));
-        assert_eq!(
+        for t in &threads {
+            let tx = tx.clone();
+            t.inbox.send(Msg::Run(Box::new(move |shard: &Shard| {
+                let on_other_thread = std::thread::current().id() != caller;
+                let e = shard.engine.borrow();
+                let owned = (
+                    e.state.first_shard,
+                    e.state.shards.len(),
+                    e.state.total_shards,
+                );
+                tx.send((on_other_thread, shard.index, owned)).unwrap();
+            })));
+        }
+        let mut got = vec![
             rx.recv_timeout(Duration::from_secs(5)).unwrap(),
-            (true, 0, 0)
-        );
-        t.inbox.send(Msg::Signal("SIGTERM"));
-        let req = t.handle.join().unwrap().unwrap();
-        assert_eq!(req, ShutdownRequest { save: None });
+            rx.recv_timeout(Duration::from_secs(5)).unwrap(),
+        ];
+        got.sort();
+        assert_eq!(got, [(true, 0, (0, 1, 2)), (true, 1, (1, 1, 2))]);
+        threads[0].inbox.send(Msg::Signal("SIGTERM"));
+        for t in threads {
+            let req = t.handle.join().unwrap().unwrap();
+            assert_eq!(req, ShutdownRequest { save: None });
+        }
     }
 }
