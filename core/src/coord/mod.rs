@@ -9,7 +9,7 @@
 //!
 //! A hop is a closure run on the thread owning a shard, with that thread's [`Engine`]
 //! ([`hop`], [`hop_sync`]); it owns what it carries (arguments as
-//! [`OwnedArgs`](anax_protocol::OwnedArgs), entries, reply bytes) and answers through a
+//! [`OwnedArgs`], entries, reply bytes) and answers through a
 //! [`Done`], which may be kept and answered later (a lock that is granted later). A hop to
 //! a shard of this thread runs inline. The coordinator never holds a borrow of an engine
 //! across an `.await`: every access is a short closure ([`local`]).
