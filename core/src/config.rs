@@ -79,6 +79,19 @@ pub struct Config {
     /// `enable-protected-configs`: whether CONFIG SET may change `dir` and `dbfilename`;
     /// `no`, `yes` or `local`.
     pub enable_protected_configs: String,
+    /// `hash-max-listpack-entries`: a hash with more fields becomes a hashtable.
+    pub hash_max_listpack_entries: u64,
+    /// `hash-max-listpack-value`: a hash with a longer field or value becomes a hashtable.
+    pub hash_max_listpack_value: u64,
+    /// `list-max-listpack-size`: quicklist node size (negative: -1..-5 = 4..64 KB; positive:
+    /// entries per node).
+    pub list_max_listpack_size: i64,
+    /// `set-max-intset-entries`: a set of integers with more members becomes a hashtable.
+    pub set_max_intset_entries: u64,
+    /// `zset-max-listpack-entries`: a sorted set with more members becomes a skiplist.
+    pub zset_max_listpack_entries: u64,
+    /// `zset-max-listpack-value`: a sorted set with a longer member becomes a skiplist.
+    pub zset_max_listpack_value: u64,
     /// The canonical text of every parameter set away from its default that has no field
     /// of its own, by canonical name (see [`PARAMS`]).
     pub extra: BTreeMap<&'static str, Vec<u8>>,
@@ -116,6 +129,12 @@ impl Default for Config {
             config_file: String::new(),
             enable_debug_command: String::from("no"),
             enable_protected_configs: String::from("no"),
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
+            list_max_listpack_size: -2,
+            set_max_intset_entries: 512,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
             extra: BTreeMap::new(),
         }
     }
@@ -406,13 +425,13 @@ pub static PARAMS: &[Param] = &[
     ),
     p("lfu-log-factor", num(0, INT_MAX), "10"),
     p("lfu-decay-time", num(0, INT_MAX), "1"),
-    p("hash-max-listpack-entries", num(0, LONG_MAX), "512").alias("hash-max-ziplist-entries"),
-    p("hash-max-listpack-value", mem(0, LONG_MAX), "64").alias("hash-max-ziplist-value"),
-    p("list-max-listpack-size", num(INT_MIN, INT_MAX), "-2").alias("list-max-ziplist-size"),
+    p("hash-max-listpack-entries", num(0, LONG_MAX), "512").alias("hash-max-ziplist-entries").field(num_field!(hash_max_listpack_entries, u64)),
+    p("hash-max-listpack-value", mem(0, LONG_MAX), "64").alias("hash-max-ziplist-value").field(num_field!(hash_max_listpack_value, u64)),
+    p("list-max-listpack-size", num(INT_MIN, INT_MAX), "-2").alias("list-max-ziplist-size").field(num_field!(list_max_listpack_size, i64)),
     p("list-compress-depth", num(0, INT_MAX), "0"),
-    p("set-max-intset-entries", num(0, LONG_MAX), "512"),
-    p("zset-max-listpack-entries", num(0, LONG_MAX), "128").alias("zset-max-ziplist-entries"),
-    p("zset-max-listpack-value", mem(0, LONG_MAX), "64").alias("zset-max-ziplist-value"),
+    p("set-max-intset-entries", num(0, LONG_MAX), "512").field(num_field!(set_max_intset_entries, u64)),
+    p("zset-max-listpack-entries", num(0, LONG_MAX), "128").alias("zset-max-ziplist-entries").field(num_field!(zset_max_listpack_entries, u64)),
+    p("zset-max-listpack-value", mem(0, LONG_MAX), "64").alias("zset-max-ziplist-value").field(num_field!(zset_max_listpack_value, u64)),
     p("hll-sparse-max-bytes", mem(0, LONG_MAX), "3000"),
     p("stream-node-max-bytes", mem(0, LONG_MAX), "4096"),
     p("stream-node-max-entries", num(0, LONG_MAX), "100"),

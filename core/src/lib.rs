@@ -30,6 +30,7 @@ pub mod errors;
 pub mod glob;
 pub mod num;
 pub mod shard;
+pub mod types;
 pub mod value;
 
 pub use config::Config;

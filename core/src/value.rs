@@ -129,6 +129,14 @@ pub enum Value {
     /// `raw` whatever its length, and it keeps spare capacity so that repeated appends are
     /// amortised O(1), as with Redis's sds. Boxed so that `Value` stays 24 bytes.
     Raw(Box<alloc::vec::Vec<u8>>),
+    /// A list.
+    List(Box<crate::types::list::List>),
+    /// A hash.
+    Hash(Box<crate::types::hash::Hash>),
+    /// A set.
+    Set(Box<crate::types::set::Set>),
+    /// A sorted set.
+    ZSet(Box<crate::types::zset::ZSet>),
 }
 
 /// The type names of `TYPE`.
@@ -192,6 +200,10 @@ impl Value {
     pub fn kind(&self) -> Kind {
         match self {
             Value::Int(_) | Value::Str(_) | Value::Raw(_) => Kind::String,
+            Value::List(_) => Kind::List,
+            Value::Hash(_) => Kind::Hash,
+            Value::Set(_) => Kind::Set,
+            Value::ZSet(_) => Kind::ZSet,
         }
     }
 
@@ -207,6 +219,10 @@ impl Value {
             Value::Int(_) => "int",
             Value::Str(b) if b.len() <= 44 => "embstr",
             Value::Str(_) | Value::Raw(_) => "raw",
+            Value::List(l) => l.encoding(),
+            Value::Hash(h) => h.encoding(),
+            Value::Set(t) => t.encoding(),
+            Value::ZSet(z) => z.encoding(),
         }
     }
 
@@ -221,6 +237,7 @@ impl Value {
             }
             Value::Str(b) => Some(f(b.as_bytes())),
             Value::Raw(v) => Some(f(v)),
+            _ => None,
         }
     }
 
@@ -253,6 +270,10 @@ impl Value {
             Value::Int(_) => 0,
             Value::Str(b) => b.heap_size(),
             Value::Raw(v) => core::mem::size_of::<alloc::vec::Vec<u8>>() + v.capacity(),
+            Value::List(l) => core::mem::size_of_val(&**l) + l.memory_usage(),
+            Value::Hash(h) => core::mem::size_of_val(&**h) + h.memory_usage(),
+            Value::Set(t) => core::mem::size_of_val(&**t) + t.memory_usage(),
+            Value::ZSet(z) => core::mem::size_of_val(&**z) + z.memory_usage(),
         }
     }
 }

@@ -10,13 +10,17 @@
 //! -> reply through [`Ctx::reply`](crate::engine::Ctx). Families live in their own files.
 
 pub mod connection;
+pub mod hash;
 pub mod info;
 pub mod introspect;
 pub mod keys;
+pub mod list;
 pub mod multi;
 pub mod redis_specs;
 pub mod server;
+pub mod set;
 pub mod string;
+pub mod zset;
 
 use crate::engine::Ctx;
 use anax_protocol::Args;
@@ -281,7 +285,7 @@ impl CommandSpec {
 }
 
 /// All command families' tables.
-pub fn families() -> [&'static [CommandSpec]; 6] {
+pub fn families() -> [&'static [CommandSpec]; 10] {
     [
         connection::COMMANDS,
         server::COMMANDS,
@@ -289,6 +293,10 @@ pub fn families() -> [&'static [CommandSpec]; 6] {
         keys::COMMANDS,
         string::COMMANDS,
         multi::COMMANDS,
+        list::COMMANDS,
+        hash::COMMANDS,
+        set::COMMANDS,
+        zset::COMMANDS,
     ]
 }
 
