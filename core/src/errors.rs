@@ -229,3 +229,6 @@ pub fn config_set_failed(name: &[u8], why: &str) -> String {
         String::from_utf8_lossy(name)
     )
 }
+
+/// CONFIG REWRITE without a configuration file.
+pub const NO_CONFIG_FILE: &str = "ERR The server is running without a config file";

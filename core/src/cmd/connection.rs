@@ -172,37 +172,32 @@ fn hello(ctx: &mut Ctx<'_>, args: Args<'_>) {
         }
         next = 2;
     }
-    let mut credentials = None;
-    let mut name = None;
+    // Redis 7.0 carries out each option as it reads it: AUTH authenticates (or fails)
+    // and SETNAME sets the name at once, so a later bad option leaves them done.
     let mut j = next;
     while j < args.len() {
         let more = args.len() - 1 - j;
         let opt = args.get(j);
         if opt.eq_ignore_ascii_case(b"auth") && more >= 2 {
-            credentials = Some((args.get(j + 1), args.get(j + 2)));
+            if !credentials_ok(&ctx.state.config.requirepass, args.get(j + 1), args.get(j + 2)) {
+                return ctx.error(errors::WRONGPASS);
+            }
+            ctx.conn().authenticated = true;
             j += 3;
         } else if opt.eq_ignore_ascii_case(b"setname") && more >= 1 {
-            name = Some(args.get(j + 1));
+            let name = args.get(j + 1);
+            if !valid_client_name(name) {
+                return ctx.error(errors::CLIENT_NAME);
+            }
+            ctx.conn().name = name.to_vec();
             j += 2;
         } else {
             let e = errors::hello_syntax(opt);
             return ctx.error(&e);
         }
     }
-    if let Some((user, pass)) = credentials {
-        if !credentials_ok(&ctx.state.config.requirepass, user, pass) {
-            return ctx.error(errors::WRONGPASS);
-        }
-        ctx.conn().authenticated = true;
-    }
     if !ctx.conn_ref().authenticated {
         return ctx.error(errors::HELLO_NOAUTH);
-    }
-    if let Some(name) = name {
-        if !valid_client_name(name) {
-            return ctx.error(errors::CLIENT_NAME);
-        }
-        ctx.conn().name = name.to_vec();
     }
     if let Some(p) = proto {
         ctx.conn().proto = p;

@@ -37,6 +37,18 @@ static CONFIG_SUBS: &[CommandSpec] = &[
     .since("2.0.0")
     .doc("Reset the stats returned by INFO", "O(1)"),
     CommandSpec::new(
+        "rewrite",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        Group::Server,
+        config_rewrite,
+    )
+    .since("2.8.0")
+    .doc(
+        "Rewrite the configuration file with the in memory configuration",
+        "O(1)",
+    ),
+    CommandSpec::new(
         "set",
         -4,
         ADMIN | NOSCRIPT | LOADING | STALE,
@@ -474,6 +486,12 @@ pub fn reset_stats(state: &mut State) {
     }
 }
 
+/// CONFIG REWRITE: Anax does not read a configuration file yet, so there is never one to
+/// rewrite; Redis answers the same when it runs without one.
+fn config_rewrite(ctx: &mut Ctx<'_>, _args: Args<'_>) {
+    ctx.error(errors::NO_CONFIG_FILE);
+}
+
 /// CONFIG HELP
 fn config_help(ctx: &mut Ctx<'_>, args: Args<'_>) {
     reply_help(
@@ -486,6 +504,8 @@ fn config_help(ctx: &mut Ctx<'_>, args: Args<'_>) {
             "    Set the configuration <directive> to <value>.",
             "RESETSTAT",
             "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
         ],
     );
 }

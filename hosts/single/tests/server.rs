@@ -772,12 +772,23 @@ fn config_set() {
                 "    Set the configuration <directive> to <value>.",
                 "RESETSTAT",
                 "    Reset statistics reported by the INFO command.",
+                "REWRITE",
+                "    Rewrite the configuration file.",
                 "HELP",
                 "    Prints this help.",
             ]
             .map(simple)
             .to_vec()
         )
+    );
+}
+
+#[test]
+fn config_rewrite_without_a_config_file() {
+    let mut h = SingleHost::new();
+    assert_eq!(
+        r(&mut h, "CONFIG REWRITE"),
+        err("ERR The server is running without a config file")
     );
 }
 
@@ -1021,6 +1032,7 @@ fn command_docs_list_getkeys() {
             "config|get",
             "config|help",
             "config|resetstat",
+            "config|rewrite",
             "config|set"
         ]
     );
