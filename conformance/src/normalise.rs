@@ -27,6 +27,23 @@ pub enum Rule {
     FullScan,
     /// A reply naming one random key: compared as "nil", or "an existing key".
     RandomKey,
+    /// HGETALL: the field-value pairs compared as a multiset (a RESP2 flat array is sorted
+    /// by pairs, a RESP3 map by key).
+    UnorderedPairs,
+    /// `HSCAN key 0 ...`: the whole iteration is run, following cursors until 0, and the set
+    /// of field-value pairs it returned is compared.
+    FullHScan,
+    /// HRANDFIELD: random fields, compared by the reply's shape and length, and by checking
+    /// on the same server that every field exists (with its value, under WITHVALUES) and,
+    /// for a positive count, that the fields are distinct.
+    RandomFields,
+    /// SRANDMEMBER: random members, compared by the reply's length and by checking on the
+    /// same server that each is a member (and, for a positive count, that they are
+    /// distinct).
+    RandomMembers,
+    /// ZRANDMEMBER without a count: a random member, checked with ZSCORE on the same
+    /// server.
+    RandomZMember,
     /// COMMAND INFO: each command's subcommand list (its tenth element) compared without
     /// order.
     CommandInfo,
@@ -104,6 +121,11 @@ pub const EXCLUDED: &[(&str, &str)] = &[
     ("config|rewrite", "writes the configuration file"),
     ("shutdown", "stops the server"),
     ("quit", "closes the connection"),
+    (
+        "spop",
+        "removes random members: the two servers' sets would differ from then on (the \
+         host tests check it against redis-server by size and membership)",
+    ),
 ];
 
 /// The rule for a command. `unordered` is a case file's `~` mark.
@@ -131,6 +153,34 @@ pub fn rule<A: AsRef<[u8]>>(args: &[A], unordered: bool) -> Rule {
         // RANDOMKEY: "Return a random key from the currently selected database"
         // (https://redis.io/commands/randomkey/): which one is up to the server.
         (b"randomkey", 1) => Rule::RandomKey,
+        // SMEMBERS, SINTER, SUNION, SDIFF: flagged `nondeterministic_output_order` (COMMAND
+        // DOCS); a set in the hashtable encoding answers in its buckets' order
+        // (https://redis.io/commands/smembers/ documents no order).
+        (b"smembers", 2) | (b"sinter", _) | (b"sunion", _) | (b"sdiff", _) => Rule::Unordered,
+        // SSCAN: the guarantees of SCAN (https://redis.io/commands/scan/, "Scan guarantees";
+        // SSCAN is documented there): only a full iteration is compared, as a set.
+        (b"sscan", _) if args.len() >= 3 && args[2].as_ref() == b"0" => Rule::FullScan,
+        // SRANDMEMBER: "Return a random element from the set value stored at key"
+        // (https://redis.io/commands/srandmember/); with a positive count the elements are
+        // distinct, with a negative one they may repeat.
+        (b"srandmember", n) if n >= 2 => Rule::RandomMembers,
+        // ZRANDMEMBER: "Return a random element from the sorted set value stored at key"
+        // (https://redis.io/commands/zrandmember/). The generator only draws counts whose
+        // answer is fixed; the form without a count (which arity mutation produces) picks
+        // one member at random.
+        (b"zrandmember", 2) => Rule::RandomZMember,
+        // HKEYS, HVALS, HGETALL: Redis documents no order, and flags the three
+        // `nondeterministic_output_order` (COMMAND DOCS); a hash in the hashtable encoding
+        // answers in its buckets' order (https://redis.io/commands/hgetall/).
+        (b"hkeys", 2) | (b"hvals", 2) => Rule::Unordered,
+        (b"hgetall", 2) => Rule::UnorderedPairs,
+        // HSCAN: the guarantees of SCAN (https://redis.io/commands/scan/, "Scan guarantees";
+        // HSCAN is documented there): only a full iteration is compared, as pairs.
+        (b"hscan", _) if args.len() >= 3 && args[2].as_ref() == b"0" => Rule::FullHScan,
+        // HRANDFIELD: "Return a random field from the hash value stored at key"
+        // (https://redis.io/commands/hrandfield/); with a positive count the fields are
+        // distinct, with a negative one they may repeat.
+        (b"hrandfield", n) if n >= 2 => Rule::RandomFields,
         // TTL/PTTL/EXPIRETIME/PEXPIRETIME: both servers measure time with their own clock
         // at slightly different instants; see the tolerances above.
         (b"ttl", 2) | (b"expiretime", 2) => Rule::Tolerance(TTL_TOLERANCE_S),
@@ -211,6 +261,11 @@ fn observe_value(rule: Rule, args: &[Vec<u8>], call: &mut CallValue<'_>) -> Resu
         Rule::Exact | Rule::Tolerance(_) => call(args),
         Rule::Unordered => Ok(sort_reply(call(args)?)),
         Rule::FullScan => full_scan(args, call),
+        Rule::RandomMembers => random_members(args, call),
+        Rule::RandomZMember => random_zmember(args, call),
+        Rule::UnorderedPairs => Ok(sort_pairs(call(args)?)),
+        Rule::FullHScan => full_hscan(args, call),
+        Rule::RandomFields => random_fields(args, call),
         Rule::Hello => Ok(mask_id(call(args)?)),
         Rule::CommandInfo => Ok(match call(args)? {
             Value::Array(cmds) => Value::Array(cmds.into_iter().map(sort_subcommands).collect()),
@@ -313,6 +368,12 @@ fn sort_reply(v: Value) -> Value {
 /// the first error (an invalid option fails on the first call).
 fn full_scan(args: &[Vec<u8>], call: &mut CallValue<'_>) -> Result<Value, String> {
     let mut args = args.to_vec();
+    // SCAN's cursor is its first argument; SSCAN's follows the key.
+    let at = if args[0].eq_ignore_ascii_case(b"scan") {
+        1
+    } else {
+        2
+    };
     let mut keys: Vec<Vec<u8>> = Vec::new();
     for _ in 0..MAX_SCAN_CALLS {
         let reply = call(&args)?;
@@ -342,11 +403,219 @@ fn full_scan(args: &[Vec<u8>], call: &mut CallValue<'_>) -> Result<Value, String
             keys.dedup();
             return Ok(Value::Array(keys.into_iter().map(Value::Bulk).collect()));
         }
-        args[1] = cursor;
+        args[at] = cursor;
     }
     Ok(Value::Error(
         format!("<SCAN did not return to cursor 0 within {MAX_SCAN_CALLS} calls>").into_bytes(),
     ))
+}
+
+/// Sorts a RESP2 flat array of field-value pairs by pairs, or a RESP3 map by key.
+fn sort_pairs(v: Value) -> Value {
+    match v {
+        Value::Array(items) if items.len() % 2 == 0 => {
+            let mut pairs: Vec<(Value, Value)> = Vec::new();
+            let mut it = items.into_iter();
+            while let (Some(f), Some(v)) = (it.next(), it.next()) {
+                pairs.push((f, v));
+            }
+            pairs.sort_by_key(|p| format!("{p:?}"));
+            Value::Array(pairs.into_iter().flat_map(|(f, v)| [f, v]).collect())
+        }
+        other => sort_reply(other),
+    }
+}
+
+/// Runs HSCAN from cursor 0 to the end and answers with the sorted, de-duplicated
+/// field-value pairs (as a flat array), or the first reply that is not a page.
+fn full_hscan(args: &[Vec<u8>], call: &mut CallValue<'_>) -> Result<Value, String> {
+    let mut args = args.to_vec();
+    let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    for _ in 0..MAX_SCAN_CALLS {
+        let reply = call(&args)?;
+        let (cursor, page) = match reply {
+            Value::Array(mut parts) if parts.len() == 2 => {
+                let page = parts.pop().expect("two parts");
+                let cursor = parts.pop().expect("two parts");
+                match (cursor, page) {
+                    (Value::Bulk(c), Value::Array(p)) if p.len() % 2 == 0 => (c, p),
+                    (c, p) => return Ok(Value::Array(vec![c, p])),
+                }
+            }
+            other => return Ok(other),
+        };
+        let mut it = page.into_iter();
+        while let (Some(f), Some(v)) = (it.next(), it.next()) {
+            match (f, v) {
+                (Value::Bulk(f), Value::Bulk(v)) => pairs.push((f, v)),
+                other => {
+                    return Ok(Value::Error(
+                        format!("<HSCAN page holds {other:?}>").into_bytes(),
+                    ))
+                }
+            }
+        }
+        if cursor == b"0" {
+            pairs.sort();
+            pairs.dedup();
+            return Ok(Value::Array(
+                pairs
+                    .into_iter()
+                    .flat_map(|(f, v)| [Value::Bulk(f), Value::Bulk(v)])
+                    .collect(),
+            ));
+        }
+        args[2] = cursor;
+    }
+    Ok(Value::Error(
+        format!("<HSCAN did not return to cursor 0 within {MAX_SCAN_CALLS} calls>").into_bytes(),
+    ))
+}
+
+/// HRANDFIELD's reply in a comparable form: errors and nil as they are; a field as
+/// `<a field>` once HEXISTS confirms it; an array as its length, the kinds of its elements
+/// (`bulk`, `pair` for RESP3's `[field, value]`) and a verdict from HEXISTS/HGET on each
+/// field (and, for a positive count, distinctness).
+fn random_fields(args: &[Vec<u8>], call: &mut CallValue<'_>) -> Result<Value, String> {
+    let key = args[1].clone();
+    let withvalues = args.len() == 4;
+    let distinct = args.len() >= 3 && !args[2].starts_with(b"-");
+    let reply = call(args)?;
+    let exists = |call: &mut CallValue<'_>, f: &[u8]| -> Result<bool, String> {
+        Ok(call(&[b"HEXISTS".to_vec(), key.clone(), f.to_vec()])? == Value::Int(1))
+    };
+    match reply {
+        Value::Bulk(f) => Ok(Value::Simple(if exists(call, &f)? {
+            b"<a field>".to_vec()
+        } else {
+            format!("<{} is no field>", String::from_utf8_lossy(&f)).into_bytes()
+        })),
+        Value::Array(items) => {
+            let mut kinds: Vec<&str> = items
+                .iter()
+                .map(|i| match i {
+                    Value::Bulk(_) => "bulk",
+                    Value::Array(p) if p.len() == 2 => "pair",
+                    _ => "other",
+                })
+                .collect();
+            kinds.sort();
+            kinds.dedup();
+            let len = items.len() as i64;
+            // The (field, value) pairs, however they are laid out.
+            let mut pairs: Vec<(Vec<u8>, Option<Vec<u8>>)> = Vec::new();
+            let flat = withvalues && kinds == ["bulk"];
+            let mut it = items.into_iter();
+            while let Some(i) = it.next() {
+                match i {
+                    Value::Bulk(f) if flat => {
+                        let v = it.next().and_then(|v| v.as_bytes().map(<[u8]>::to_vec));
+                        pairs.push((f, Some(v.unwrap_or_default())));
+                    }
+                    Value::Bulk(f) => pairs.push((f, None)),
+                    Value::Array(mut p) if p.len() == 2 => {
+                        let v = p.pop().and_then(|v| v.as_bytes().map(<[u8]>::to_vec));
+                        let f = p.pop().and_then(|f| f.as_bytes().map(<[u8]>::to_vec));
+                        pairs.push((f.unwrap_or_default(), v));
+                    }
+                    _ => {}
+                }
+            }
+            let mut verdict = String::from("ok");
+            for (f, v) in &pairs {
+                let good = match v {
+                    Some(v) => {
+                        call(&[b"HGET".to_vec(), key.clone(), f.clone()])?.as_bytes()
+                            == Some(&v[..])
+                    }
+                    None => exists(call, f)?,
+                };
+                if !good {
+                    verdict = format!("{} is not in the hash", String::from_utf8_lossy(f));
+                    break;
+                }
+            }
+            if distinct {
+                let mut fields: Vec<&Vec<u8>> = pairs.iter().map(|(f, _)| f).collect();
+                fields.sort();
+                let n = fields.len();
+                fields.dedup();
+                if fields.len() != n {
+                    verdict = String::from("a field repeats under a positive count");
+                }
+            }
+            Ok(Value::Array(vec![
+                Value::Int(len),
+                Value::Simple(kinds.join(",").into_bytes()),
+                Value::Simple(verdict.into_bytes()),
+            ]))
+        }
+        other => Ok(other),
+    }
+}
+
+/// SRANDMEMBER's reply in a comparable form: errors and nil as they are; a member as
+/// `<a member>` once SISMEMBER confirms it; an array as its length and a verdict from
+/// SISMEMBER on each element (and, for a positive count, distinctness).
+fn random_members(args: &[Vec<u8>], call: &mut CallValue<'_>) -> Result<Value, String> {
+    let key = args[1].clone();
+    let distinct = args.len() >= 3 && !args[2].starts_with(b"-");
+    let reply = call(args)?;
+    let mut member = |m: &[u8]| -> Result<bool, String> {
+        Ok(call(&[b"SISMEMBER".to_vec(), key.clone(), m.to_vec()])? == Value::Int(1))
+    };
+    match reply {
+        Value::Bulk(m) => Ok(Value::Simple(if member(&m)? {
+            b"<a member>".to_vec()
+        } else {
+            format!("<{} is no member>", String::from_utf8_lossy(&m)).into_bytes()
+        })),
+        Value::Array(items) => {
+            let len = items.len() as i64;
+            let mut verdict = String::from("ok");
+            let mut seen: Vec<Vec<u8>> = Vec::new();
+            for i in items {
+                let Value::Bulk(m) = i else {
+                    verdict = format!("{i:?} is no bulk string");
+                    break;
+                };
+                if !member(&m)? {
+                    verdict = format!("{} is not in the set", String::from_utf8_lossy(&m));
+                    break;
+                }
+                seen.push(m);
+            }
+            if distinct {
+                seen.sort();
+                let n = seen.len();
+                seen.dedup();
+                if seen.len() != n {
+                    verdict = String::from("a member repeats under a positive count");
+                }
+            }
+            Ok(Value::Array(vec![
+                Value::Int(len),
+                Value::Simple(verdict.into_bytes()),
+            ]))
+        }
+        other => Ok(other),
+    }
+}
+
+/// ZRANDMEMBER key's reply in a comparable form: errors and nil as they are; a member as
+/// `<a member>` once ZSCORE finds it.
+fn random_zmember(args: &[Vec<u8>], call: &mut CallValue<'_>) -> Result<Value, String> {
+    match call(args)? {
+        Value::Bulk(m) => {
+            let score = call(&[b"ZSCORE".to_vec(), args[1].clone(), m.clone()])?;
+            Ok(Value::Simple(if score == Value::Null {
+                format!("<{} is no member>", String::from_utf8_lossy(&m)).into_bytes()
+            } else {
+                b"<a member>".to_vec()
+            }))
+        }
+        other => Ok(other),
+    }
 }
 
 /// True when a step must run in a later millisecond than every step before it.

@@ -425,13 +425,24 @@ pub static PARAMS: &[Param] = &[
     ),
     p("lfu-log-factor", num(0, INT_MAX), "10"),
     p("lfu-decay-time", num(0, INT_MAX), "1"),
-    p("hash-max-listpack-entries", num(0, LONG_MAX), "512").alias("hash-max-ziplist-entries").field(num_field!(hash_max_listpack_entries, u64)),
-    p("hash-max-listpack-value", mem(0, LONG_MAX), "64").alias("hash-max-ziplist-value").field(num_field!(hash_max_listpack_value, u64)),
-    p("list-max-listpack-size", num(INT_MIN, INT_MAX), "-2").alias("list-max-ziplist-size").field(num_field!(list_max_listpack_size, i64)),
+    p("hash-max-listpack-entries", num(0, LONG_MAX), "512")
+        .alias("hash-max-ziplist-entries")
+        .field(num_field!(hash_max_listpack_entries, u64)),
+    p("hash-max-listpack-value", mem(0, LONG_MAX), "64")
+        .alias("hash-max-ziplist-value")
+        .field(num_field!(hash_max_listpack_value, u64)),
+    p("list-max-listpack-size", num(INT_MIN, INT_MAX), "-2")
+        .alias("list-max-ziplist-size")
+        .field(num_field!(list_max_listpack_size, i64)),
     p("list-compress-depth", num(0, INT_MAX), "0"),
-    p("set-max-intset-entries", num(0, LONG_MAX), "512").field(num_field!(set_max_intset_entries, u64)),
-    p("zset-max-listpack-entries", num(0, LONG_MAX), "128").alias("zset-max-ziplist-entries").field(num_field!(zset_max_listpack_entries, u64)),
-    p("zset-max-listpack-value", mem(0, LONG_MAX), "64").alias("zset-max-ziplist-value").field(num_field!(zset_max_listpack_value, u64)),
+    p("set-max-intset-entries", num(0, LONG_MAX), "512")
+        .field(num_field!(set_max_intset_entries, u64)),
+    p("zset-max-listpack-entries", num(0, LONG_MAX), "128")
+        .alias("zset-max-ziplist-entries")
+        .field(num_field!(zset_max_listpack_entries, u64)),
+    p("zset-max-listpack-value", mem(0, LONG_MAX), "64")
+        .alias("zset-max-ziplist-value")
+        .field(num_field!(zset_max_listpack_value, u64)),
     p("hll-sparse-max-bytes", mem(0, LONG_MAX), "3000"),
     p("stream-node-max-bytes", mem(0, LONG_MAX), "4096"),
     p("stream-node-max-entries", num(0, LONG_MAX), "100"),

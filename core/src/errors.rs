@@ -191,12 +191,18 @@ pub fn exec_abort_because(error: &str) -> String {
 
 /// `ERR Syntax error in HELLO option 'opt'`.
 pub fn hello_syntax(opt: &[u8]) -> String {
-    format!("ERR Syntax error in HELLO option '{}'", String::from_utf8_lossy(opt))
+    format!(
+        "ERR Syntax error in HELLO option '{}'",
+        String::from_utf8_lossy(opt)
+    )
 }
 
 /// `ERR Unknown client type 'name'` (CLIENT LIST TYPE, CLIENT KILL TYPE).
 pub fn unknown_client_type(name: &[u8]) -> String {
-    format!("ERR Unknown client type '{}'", String::from_utf8_lossy(name))
+    format!(
+        "ERR Unknown client type '{}'",
+        String::from_utf8_lossy(name)
+    )
 }
 
 /// `ERR No such user 'name'` (CLIENT KILL USER).
@@ -232,3 +238,61 @@ pub fn config_set_failed(name: &[u8], why: &str) -> String {
 
 /// CONFIG REWRITE without a configuration file.
 pub const NO_CONFIG_FILE: &str = "ERR The server is running without a config file";
+
+/// HINCRBY on a field whose value is not an integer.
+pub const HASH_NOT_INTEGER: &str = "ERR hash value is not an integer";
+/// HINCRBYFLOAT on a field whose value is not a float.
+pub const HASH_NOT_FLOAT: &str = "ERR hash value is not a float";
+/// HINCRBYFLOAT with an infinite increment.
+pub const VALUE_NAN_OR_INF: &str = "ERR value is NaN or Infinity";
+/// HRANDFIELD WITHVALUES with a count whose double would overflow.
+pub const VALUE_OUT_OF_RANGE: &str = "ERR value is out of range";
+
+/// ZADD with NX and XX.
+pub const ZADD_NX_XX: &str = "ERR XX and NX options at the same time are not compatible";
+/// ZADD with GT and LT, or either with NX.
+pub const ZADD_GT_LT_NX: &str = "ERR GT, LT, and/or NX options at the same time are not compatible";
+/// ZADD INCR with more than one score-member pair.
+pub const ZADD_INCR_PAIR: &str = "ERR INCR option supports a single increment-element pair";
+/// ZADD INCR / ZINCRBY whose result is NaN.
+pub const ZSCORE_NAN: &str = "ERR resulting score is not a number (NaN)";
+/// A score range bound that is not a float.
+pub const ZRANGE_NOT_FLOAT: &str = "ERR min or max is not a float";
+/// A lex range bound that is not `[x`, `(x`, `+` or `-`.
+pub const ZRANGE_NOT_LEX: &str = "ERR min or max not valid string range item";
+/// ZRANGE LIMIT without BYSCORE or BYLEX.
+pub const ZRANGE_LIMIT: &str =
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+/// ZRANGE BYLEX WITHSCORES.
+pub const ZRANGE_BYLEX_WITHSCORES: &str =
+    "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+/// ZPOPMIN/ZPOPMAX with a count that is negative or not an integer.
+pub const ZPOP_NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
+/// ZMPOP with numkeys below 1 or not an integer.
+pub const ZNUMKEYS_POSITIVE: &str = "ERR numkeys should be greater than 0";
+/// ZMPOP COUNT below 1 or not an integer.
+pub const ZCOUNT_POSITIVE: &str = "ERR count should be greater than 0";
+/// ZINTERCARD LIMIT negative or not an integer.
+pub const ZLIMIT_NEGATIVE: &str = "ERR LIMIT can't be negative";
+/// ZUNIONSTORE and friends: a weight that is not a float.
+pub const ZWEIGHT_NOT_FLOAT: &str = "ERR weight value is not a float";
+
+/// `ERR at least 1 input key is needed for 'cmd' command` (ZUNION and friends).
+pub fn zset_at_least_one_key(cmd: &str) -> String {
+    format!("ERR at least 1 input key is needed for '{cmd}' command")
+}
+
+/// LPOP / RPOP with a count that is negative or not a number.
+pub const LIST_POP_COUNT: &str = "ERR value is out of range, must be positive";
+/// LSET with an index outside the list.
+pub const LIST_INDEX_OUT_OF_RANGE: &str = "ERR index out of range";
+/// LPOS with RANK 0.
+pub const LPOS_RANK_ZERO: &str = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
+/// LPOS with a negative (or non-numeric) COUNT.
+pub const LPOS_COUNT_NEGATIVE: &str = "ERR COUNT can't be negative";
+/// LPOS with a negative (or non-numeric) MAXLEN.
+pub const LPOS_MAXLEN_NEGATIVE: &str = "ERR MAXLEN can't be negative";
+/// LMPOP with a numkeys below 1 or not a number.
+pub const LMPOP_NUMKEYS: &str = "ERR numkeys should be greater than 0";
+/// LMPOP with a COUNT below 1 or not a number.
+pub const LMPOP_COUNT: &str = "ERR count should be greater than 0";

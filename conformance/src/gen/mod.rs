@@ -13,9 +13,13 @@
 //! while a sequence runs: expiry is exercised with times in the past (the key goes at once)
 //! and in the far future.
 
+pub mod hashes;
 pub mod keyspace;
+pub mod lists;
 pub mod server;
+pub mod sets;
 pub mod strings;
+pub mod zsets;
 
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -58,6 +62,26 @@ pub const FAMILIES: &[Family] = &[
         name: "server",
         weight: 20,
         commands: server::commands,
+    },
+    Family {
+        name: "list",
+        weight: 25,
+        commands: lists::commands,
+    },
+    Family {
+        name: "set",
+        weight: 25,
+        commands: sets::commands,
+    },
+    Family {
+        name: "hash",
+        weight: 25,
+        commands: hashes::commands,
+    },
+    Family {
+        name: "zset",
+        weight: 30,
+        commands: zsets::commands,
     },
 ];
 

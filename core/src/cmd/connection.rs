@@ -179,7 +179,11 @@ fn hello(ctx: &mut Ctx<'_>, args: Args<'_>) {
         let more = args.len() - 1 - j;
         let opt = args.get(j);
         if opt.eq_ignore_ascii_case(b"auth") && more >= 2 {
-            if !credentials_ok(&ctx.state.config.requirepass, args.get(j + 1), args.get(j + 2)) {
+            if !credentials_ok(
+                &ctx.state.config.requirepass,
+                args.get(j + 1),
+                args.get(j + 2),
+            ) {
                 return ctx.error(errors::WRONGPASS);
             }
             ctx.conn().authenticated = true;

@@ -286,7 +286,7 @@ pub fn keys_by_specs(
                 limit,
             } => {
                 let last = if lastkey >= 0 {
-                    first + lastkey as i64
+                    first.checked_add(lastkey as i64)?
                 } else if limit == 0 {
                     argc + lastkey as i64
                 } else {
@@ -304,8 +304,9 @@ pub fn keys_by_specs(
                 }
                 let n = crate::num::parse_canonical_i64(args[(first + keynumidx as i64) as usize])
                     .filter(|&n| n >= 0)?;
-                first += firstkey as i64;
-                (first + n - 1, keystep as i64)
+                first = first.checked_add(firstkey as i64)?;
+                // A huge numkeys cannot name keys that exist: no overflow, no keys.
+                (first.checked_add(n - 1)?, keystep as i64)
             }
             FindKeys::Unknown => continue,
         };

@@ -25,6 +25,12 @@ pub mod zset;
 use crate::engine::Ctx;
 use anax_protocol::Args;
 
+/// The most elements a random pick with a negative count (HRANDFIELD, SRANDMEMBER,
+/// ZRANDMEMBER) may return. Redis 7.0 has no bound: it builds the whole reply, and a count
+/// such as -9223372036854775807 exhausts its memory. Anax answers "value is out of range"
+/// beyond this bound instead (16M elements: a reply of hundreds of MB already).
+pub const MAX_RANDOM_PICKS: i64 = 1 << 24;
+
 /// A command's implementation.
 pub type Handler = fn(&mut Ctx<'_>, Args<'_>);
 

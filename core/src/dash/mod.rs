@@ -410,7 +410,11 @@ impl<K: Hash + Eq, V, S: BuildHasher> DashTable<K, V, S> {
     /// The value for `key`, with one lookup, unless `remove_if` says the entry must go (an
     /// expired key): then it is removed and returned.
     #[inline]
-    pub fn get_mut_unless<Q>(&mut self, key: &Q, remove_if: impl FnOnce(&V) -> bool) -> Lookup<'_, K, V>
+    pub fn get_mut_unless<Q>(
+        &mut self,
+        key: &Q,
+        remove_if: impl FnOnce(&V) -> bool,
+    ) -> Lookup<'_, K, V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
@@ -449,7 +453,10 @@ impl<K: Hash + Eq, V, S: BuildHasher> DashTable<K, V, S> {
             return (self.entry_mut(pos).1, true, Some(old));
         }
         let (k, v) = make();
-        debug_assert!(k.borrow() == key, "get_or_insert_unless: make() returned another key");
+        debug_assert!(
+            k.borrow() == key,
+            "get_or_insert_unless: make() returned another key"
+        );
         let pos = self.insert_new(h, k, v);
         (self.entry_mut(pos).1, true, None)
     }

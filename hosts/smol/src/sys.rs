@@ -354,6 +354,21 @@ pub fn repr(s: &[u8]) -> String {
     out
 }
 
+/// Shuts down both directions of the socket `fd` (CLIENT KILL of another connection): its
+/// task then reads end-of-file, stops, and closes the socket as usual.
+pub fn shutdown_socket(fd: i64) {
+    let Ok(fd) = i32::try_from(fd) else { return };
+    if fd < 0 {
+        return;
+    }
+    // SAFETY: shutdown(2) only acts on the descriptor; `fd` comes from the engine's record of
+    // a connection that is still registered (not yet disconnected), so it is still that
+    // connection's open socket. An invalid descriptor would only make it fail with EBADF.
+    unsafe {
+        libc::shutdown(fd, libc::SHUT_RDWR);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,20 +393,5 @@ mod tests {
         assert!(!uname().is_empty());
         assert!(rss() > 0);
         assert!(!allowed_cpus().is_empty());
-    }
-}
-
-/// Shuts down both directions of the socket `fd` (CLIENT KILL of another connection): its
-/// task then reads end-of-file, stops, and closes the socket as usual.
-pub fn shutdown_socket(fd: i64) {
-    let Ok(fd) = i32::try_from(fd) else { return };
-    if fd < 0 {
-        return;
-    }
-    // SAFETY: shutdown(2) only acts on the descriptor; `fd` comes from the engine's record of
-    // a connection that is still registered (not yet disconnected), so it is still that
-    // connection's open socket. An invalid descriptor would only make it fail with EBADF.
-    unsafe {
-        libc::shutdown(fd, libc::SHUT_RDWR);
     }
 }
