@@ -45,8 +45,15 @@
 //! `<table>/<N>` or the case name. `python3 benches/ratios.py` tabulates the `dash` results:
 //! nanoseconds per operation of both tables and their ratio.
 //!
+//! # The side-by-side harness
+//!
+//! [`harness`] (binary `harness`, `scripts/bench`) runs `anax` and `redis-server` under the
+//! same loads and prints a table of ratios; see `docs/benchmarks.md`.
+//!
 //! In test mode (`cargo test`, or `cargo bench -- --test`) and when only listing
 //! (`--list`), the benchmarks use small sizes only, see [`quick_mode`].
+
+pub mod harness;
 
 use anax_core::dash::DashTable;
 use anax_core::value::CompactBytes;

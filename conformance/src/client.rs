@@ -199,7 +199,14 @@ impl Server {
                     .expect("start anax")
             };
             match Server::wait(child, port, name) {
-                Ok(child) => return Server { child, port, name, args },
+                Ok(child) => {
+                    return Server {
+                        child,
+                        port,
+                        name,
+                        args,
+                    }
+                }
                 Err(status) => last_exit = Some(status),
             }
         }
@@ -207,7 +214,11 @@ impl Server {
     }
 
     /// Waits until the server answers PING; its exit status when it stops first.
-    fn wait(mut child: Child, port: u16, name: &'static str) -> Result<Child, std::process::ExitStatus> {
+    fn wait(
+        mut child: Child,
+        port: u16,
+        name: &'static str,
+    ) -> Result<Child, std::process::ExitStatus> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Ok(mut c) = Client::connect(port) {

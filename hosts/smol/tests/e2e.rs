@@ -370,10 +370,16 @@ fn client_kill_closes_another_connection_at_once() {
         other => panic!("CLIENT ID replied {other:?}"),
     };
     let mut killer = srv.client();
-    assert_eq!(killer.cmd(&["CLIENT", "KILL", "ID", &id.to_string()]), Value::Int(1));
+    assert_eq!(
+        killer.cmd(&["CLIENT", "KILL", "ID", &id.to_string()]),
+        Value::Int(1)
+    );
     // The victim is idle, waiting to read: it must be closed without sending anything.
     victim.expect_closed();
-    assert_eq!(killer.cmd(&["CLIENT", "KILL", "ID", &id.to_string()]), Value::Int(0));
+    assert_eq!(
+        killer.cmd(&["CLIENT", "KILL", "ID", &id.to_string()]),
+        Value::Int(0)
+    );
     assert_eq!(killer.cmd(&["PING"]), simple("PONG"));
 }
 

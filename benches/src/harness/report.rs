@@ -1,0 +1,802 @@
+//! What a harness run measured, and its markdown and JSON forms.
+
+use super::server::Kind;
+use super::stats::{
+    fmt_count, fmt_mib, fmt_ms, fmt_opt, fmt_pct, fmt_ratio, median, ratio, spread,
+};
+use serde_json::{json, Value as Json};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+/// Where a row's figures come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Section {
+    /// redis-benchmark (closed loop).
+    Rb,
+    /// The own load generator, closed loop, with CPU cost.
+    Closed,
+    /// The own load generator, open loop.
+    Open,
+}
+
+impl Section {
+    fn id(&self) -> &'static str {
+        match self {
+            Section::Rb => "redis-benchmark",
+            Section::Closed => "loadgen-closed",
+            Section::Open => "loadgen-open",
+        }
+    }
+}
+
+/// The figures of one (section, command, pipeline, server), one entry per round.
+#[derive(Clone, Debug, Default)]
+pub struct Cell {
+    /// Operations per second.
+    pub rps: Vec<f64>,
+    /// Median latency, ms.
+    pub p50: Vec<f64>,
+    /// p99, ms.
+    pub p99: Vec<f64>,
+    /// p99.9, ms.
+    pub p999: Vec<f64>,
+    /// Server CPU time per operation, ns.
+    pub cpu_ns: Vec<f64>,
+    /// Server instructions per operation.
+    pub instr: Vec<f64>,
+    /// Open loop: the rate asked for.
+    pub target: Vec<f64>,
+    /// Open loop: requests never answered.
+    pub unanswered: Vec<f64>,
+    /// Own load generator: how busy its threads were (see `LoadResult::client_busy`).
+    pub client_busy: Vec<f64>,
+    /// Open loop: p99 of the load generator's own lateness in sending, ms.
+    pub lag_p99: Vec<f64>,
+    /// Error replies seen (count, first text).
+    pub errors: Vec<(u64, String)>,
+    /// Runs that failed, why.
+    pub failures: Vec<String>,
+    /// Set when the server lacks the command.
+    pub not_implemented: Option<String>,
+}
+
+impl Cell {
+    fn med(v: &[f64]) -> Option<f64> {
+        median(v)
+    }
+}
+
+/// Bytes per key of one server.
+#[derive(Clone, Debug)]
+pub struct MemRow {
+    /// Which server.
+    pub kind: Kind,
+    /// Keys loaded (DBSIZE afterwards).
+    pub keys: u64,
+    /// RSS before loading, bytes.
+    pub rss_empty: u64,
+    /// RSS after loading, bytes.
+    pub rss_loaded: u64,
+    /// INFO used_memory before loading.
+    pub used_empty: Option<u64>,
+    /// INFO used_memory after loading.
+    pub used_loaded: Option<u64>,
+    /// Seconds the pipelined load took.
+    pub load_secs: f64,
+}
+
+impl MemRow {
+    /// RSS bytes per key.
+    pub fn rss_per_key(&self) -> f64 {
+        (self.rss_loaded as f64 - self.rss_empty as f64) / self.keys.max(1) as f64
+    }
+
+    /// used_memory bytes per key.
+    pub fn used_per_key(&self) -> Option<f64> {
+        Some((self.used_loaded? as f64 - self.used_empty? as f64) / self.keys.max(1) as f64)
+    }
+}
+
+/// Memory during one BGSAVE.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    /// Server RSS before BGSAVE (largest sample in the second before), bytes.
+    pub rss_before: u64,
+    /// Server PSS before BGSAVE, bytes.
+    pub pss_before: u64,
+    /// Largest server RSS while the snapshot ran.
+    pub peak_rss: u64,
+    /// Largest PSS of the server and its children together while the snapshot ran.
+    pub peak_pss_total: u64,
+    /// Whether a child process (fork) was seen.
+    pub forked: bool,
+    /// Seconds from BGSAVE to the end of the snapshot.
+    pub secs: f64,
+    /// Samples taken.
+    pub samples: u64,
+    /// Writes answered during the load (which spans the snapshot).
+    pub write_ops: u64,
+    /// Their p99, ms (from the intended send time).
+    pub write_p99_ms: f64,
+    /// Their largest latency, ms.
+    pub write_max_ms: f64,
+}
+
+/// BGSAVE memory of one server, or why there is none.
+#[derive(Clone, Debug)]
+pub struct SnapRow {
+    /// Which server.
+    pub kind: Kind,
+    /// The figures, or why not.
+    pub result: Result<Snapshot, String>,
+}
+
+/// Facts about the run.
+#[derive(Clone, Debug, Default)]
+pub struct Meta {
+    /// UTC date and time.
+    pub date: String,
+    /// Cores available.
+    pub cores: usize,
+    /// CPU model.
+    pub cpu_model: String,
+    /// Memory, bytes.
+    pub mem_bytes: u64,
+    /// Kernel.
+    pub kernel: String,
+    /// redis-server version.
+    pub redis_version: String,
+    /// anax version.
+    pub anax_version: String,
+    /// git revision of the tree.
+    pub git: String,
+    /// The harness's arguments.
+    pub command_line: String,
+    /// Why perf cannot count instructions here; `None` when it can.
+    pub perf_unavailable: Option<String>,
+    /// Rounds.
+    pub rounds: usize,
+    /// Connections.
+    pub clients: usize,
+    /// Pipelined depth.
+    pub pipeline: usize,
+    /// Keys of the throughput runs.
+    pub keyspace: u64,
+    /// Value size.
+    pub value_size: usize,
+    /// Open loop: fraction of Redis's closed-loop max.
+    pub open_fraction: f64,
+    /// Open loop: seconds.
+    pub open_secs: f64,
+    /// Keys of the memory run.
+    pub keys: u64,
+    /// Writes per second during BGSAVE.
+    pub snapshot_rate: f64,
+    /// taskset lists, when pinned.
+    pub server_cpus: Option<String>,
+    /// taskset list of the load generators.
+    pub client_cpus: Option<String>,
+    /// redis-benchmark threads.
+    pub bench_threads: usize,
+    /// Own load generator threads.
+    pub client_threads: usize,
+    /// Wall-clock seconds of the whole run.
+    pub total_secs: f64,
+    /// Load averages (1, 5, 15 min) when the run started.
+    pub load_before: String,
+    /// Load averages when it ended.
+    pub load_after: String,
+}
+
+/// Key of a cell: section, command, pipeline, server id.
+type CellKey = (Section, String, usize, String);
+
+/// Everything a run measured.
+#[derive(Debug)]
+pub struct Report {
+    /// Facts about the run.
+    pub meta: Meta,
+    /// The servers, Redis first.
+    pub servers: Vec<Kind>,
+    rows: Vec<(Section, String, usize)>,
+    cells: HashMap<CellKey, Cell>,
+    /// Bytes per key.
+    pub memory: Vec<MemRow>,
+    /// BGSAVE memory.
+    pub snapshots: Vec<SnapRow>,
+    /// Things worth knowing (crashes, errors, missing tools).
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    /// An empty report.
+    pub fn new(meta: Meta, servers: Vec<Kind>) -> Report {
+        Report {
+            meta,
+            servers,
+            rows: Vec::new(),
+            cells: HashMap::new(),
+            memory: Vec::new(),
+            snapshots: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// The cell of (section, command, pipeline, server), created empty.
+    pub fn cell(&mut self, section: Section, test: &str, pipeline: usize, kind: Kind) -> &mut Cell {
+        let row = (section, test.to_string(), pipeline);
+        if !self.rows.contains(&row) {
+            self.rows.push(row);
+        }
+        self.cells
+            .entry((section, test.to_string(), pipeline, kind.id()))
+            .or_default()
+    }
+
+    /// The cell, if any.
+    pub fn get(&self, section: Section, test: &str, pipeline: usize, kind: Kind) -> Option<&Cell> {
+        self.cells
+            .get(&(section, test.to_string(), pipeline, kind.id()))
+    }
+
+    /// Adds a note once.
+    pub fn note(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        if !self.notes.contains(&text) {
+            self.notes.push(text);
+        }
+    }
+
+    fn redis_median(
+        &self,
+        section: Section,
+        test: &str,
+        pipeline: usize,
+        f: fn(&Cell) -> &Vec<f64>,
+    ) -> Option<f64> {
+        self.get(section, test, pipeline, Kind::Redis)
+            .and_then(|c| median(f(c)))
+    }
+
+    /// The table, in markdown.
+    pub fn markdown(&self) -> String {
+        let m = &self.meta;
+        let mut s = String::new();
+        let _ = writeln!(s, "# Anax against Redis, side by side\n");
+        let _ = writeln!(s, "- date: {}", m.date);
+        let _ = writeln!(
+            s,
+            "- machine: {} cores, {}, {:.1} GiB memory, {}",
+            m.cores,
+            m.cpu_model,
+            m.mem_bytes as f64 / (1u64 << 30) as f64,
+            m.kernel
+        );
+        let _ = writeln!(
+            s,
+            "- servers: redis-server {} (`--save '' --appendonly no`); anax {} ({}), `--save ''`",
+            m.redis_version, m.anax_version, m.git
+        );
+        let _ = writeln!(s, "- command: `harness {}`", m.command_line);
+        let _ = writeln!(
+            s,
+            "- {} rounds, servers alternating; figures are medians over rounds; `spread` is (max - min) / median of ops/s; ratios are Anax / Redis",
+            m.rounds
+        );
+        let _ = writeln!(
+            s,
+            "- {} connections, pipeline 1 and {}, {} keys (`key:%012d`, preloaded), {}-byte values",
+            m.clients,
+            m.pipeline,
+            fmt_count(m.keyspace as f64),
+            m.value_size
+        );
+        if m.server_cpus.is_some() || m.client_cpus.is_some() {
+            let _ = writeln!(
+                s,
+                "- pinned: servers on CPUs {}, load generators on CPUs {} (redis-benchmark --threads {}, own load generator {} threads)",
+                m.server_cpus.as_deref().unwrap_or("any"),
+                m.client_cpus.as_deref().unwrap_or("any"),
+                m.bench_threads,
+                m.client_threads
+            );
+        }
+        let _ = writeln!(
+            s,
+            "- total time: {:.0} s; machine load average (1/5/15 min) {} at the start, {} at the end",
+            m.total_secs, m.load_before, m.load_after
+        );
+
+        self.targets_md(&mut s);
+
+        if self.rows.iter().any(|r| r.0 == Section::Rb) {
+            let _ = writeln!(
+                s,
+                "\n## Throughput and latency: redis-benchmark (closed loop)\n"
+            );
+            let _ = writeln!(
+                s,
+                "| command | pipeline | server | ops/s | vs Redis | p50 ms | p99 ms | p99.9 ms | p99 vs Redis | spread |"
+            );
+            let _ = writeln!(s, "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+            self.rows_md(&mut s, Section::Rb);
+        }
+        if self.rows.iter().any(|r| r.0 == Section::Closed) {
+            let perf = match &m.perf_unavailable {
+                None => "instructions/op from `perf stat -e instructions -p <pid>`".to_string(),
+                Some(e) => format!("instructions/op: n/a ({e})"),
+            };
+            let _ = writeln!(
+                s,
+                "\n## Own load generator, closed loop, and CPU cost\n\nServer CPU time per operation is the change in the server's threads' `/proc/<pid>/task/*/schedstat` run time over the run, divided by the operations; {perf}.\n"
+            );
+            let _ = writeln!(
+                s,
+                "| command | pipeline | server | ops/s | vs Redis | p50 ms | p99 ms | p99.9 ms | CPU ns/op | CPU vs Redis | instr/op | spread | loadgen busy |"
+            );
+            let _ = writeln!(
+                s,
+                "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+            );
+            self.rows_md(&mut s, Section::Closed);
+        }
+        if self.rows.iter().any(|r| r.0 == Section::Open) {
+            let _ = writeln!(
+                s,
+                "\n## Own load generator, open loop at {} of Redis's closed-loop max\n\nRequests are sent on a fixed schedule ({:.1} s) whether or not replies have come back; latency runs from each request's intended send time. `send lag` is how late the load generator itself issued requests (included in the latencies; large values mean the load generator, not the server, fell behind).\n",
+                fmt_pct(m.open_fraction),
+                m.open_secs
+            );
+            let _ = writeln!(
+                s,
+                "| command | pipeline | server | target ops/s | achieved ops/s | p50 ms | p99 ms | p99.9 ms | p99 vs Redis | unanswered | loadgen busy | send lag p99 ms |"
+            );
+            let _ = writeln!(
+                s,
+                "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+            );
+            self.rows_md(&mut s, Section::Open);
+        }
+        if !self.memory.is_empty() {
+            let _ = writeln!(
+                s,
+                "\n## Memory: {} keys, {}-byte values\n\nLoaded with pipelined SETs; bytes per key = (figure after loading - figure of the empty server) / keys. RSS from `/proc/<pid>/statm`; used_memory from INFO memory.\n",
+                fmt_count(m.keys as f64),
+                m.value_size
+            );
+            let _ = writeln!(
+                s,
+                "| server | RSS B/key | vs Redis | used_memory B/key | vs Redis | RSS empty MiB | RSS loaded MiB | load s |"
+            );
+            let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|");
+            let redis = self.memory.iter().find(|r| r.kind == Kind::Redis);
+            for r in &self.memory {
+                let rss = r.rss_per_key();
+                let used = r.used_per_key();
+                let _ = writeln!(
+                    s,
+                    "| {} | {:.1} | {} | {} | {} | {} | {} | {:.1} |",
+                    r.kind.label(),
+                    rss,
+                    fmt_ratio(ratio(Some(rss), redis.map(|x| x.rss_per_key()))),
+                    fmt_opt(used, |v| format!("{v:.1}")),
+                    fmt_ratio(ratio(used, redis.and_then(|x| x.used_per_key()))),
+                    fmt_mib(r.rss_empty as f64),
+                    fmt_mib(r.rss_loaded as f64),
+                    r.load_secs
+                );
+            }
+        }
+        if !self.snapshots.is_empty() {
+            let _ = writeln!(
+                s,
+                "\n## Snapshot cost: BGSAVE of {} keys under {} writes/s\n\nMemory is PSS (`/proc/<pid>/smaps_rollup`), so pages a fork child shares with the server count once; peak = largest sum of the server's and its children's PSS while the snapshot ran. Write latency is from the intended send time of an open-loop SET load that runs from 1 s before BGSAVE to its end.\n",
+                fmt_count(m.keys as f64),
+                fmt_count(m.snapshot_rate)
+            );
+            let _ = writeln!(
+                s,
+                "| server | PSS before MiB | peak PSS MiB | peak / before | RSS before MiB | peak server RSS MiB | fork | BGSAVE s | writes p99 ms | writes max ms |"
+            );
+            let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|");
+            for r in &self.snapshots {
+                match &r.result {
+                    Ok(x) => {
+                        let _ = writeln!(
+                            s,
+                            "| {} | {} | {} | {} | {} | {} | {} | {:.2} | {} | {} |",
+                            r.kind.label(),
+                            fmt_mib(x.pss_before as f64),
+                            fmt_mib(x.peak_pss_total as f64),
+                            fmt_ratio(ratio(
+                                Some(x.peak_pss_total as f64),
+                                Some(x.pss_before as f64)
+                            )),
+                            fmt_mib(x.rss_before as f64),
+                            fmt_mib(x.peak_rss as f64),
+                            if x.forked { "yes" } else { "no" },
+                            x.secs,
+                            fmt_ms(x.write_p99_ms),
+                            fmt_ms(x.write_max_ms)
+                        );
+                    }
+                    Err(e) => {
+                        let _ = writeln!(s, "| {} | {e} | | | | | | | | |", r.kind.label());
+                    }
+                }
+            }
+        }
+        if !self.notes.is_empty() {
+            let _ = writeln!(s, "\n## Notes\n");
+            for n in &self.notes {
+                let _ = writeln!(s, "- {n}");
+            }
+        }
+        s
+    }
+
+    fn rows_md(&self, s: &mut String, section: Section) {
+        for (sec, test, pipeline) in &self.rows {
+            if *sec != section {
+                continue;
+            }
+            let r_rps = self.redis_median(section, test, *pipeline, |c| &c.rps);
+            let r_p99 = self.redis_median(section, test, *pipeline, |c| &c.p99);
+            let r_cpu = self.redis_median(section, test, *pipeline, |c| &c.cpu_ns);
+            // Empty cells after a one-cell explanation, to the table's width.
+            let columns = match section {
+                Section::Rb => 10,
+                Section::Closed => 13,
+                Section::Open => 12,
+            };
+            let filler = "|".repeat(columns - 3);
+            for kind in &self.servers {
+                let Some(c) = self.get(section, test, *pipeline, *kind) else {
+                    continue;
+                };
+                let label = kind.label();
+                if let Some(why) = &c.not_implemented {
+                    let _ = writeln!(s, "| {test} | {pipeline} | {label} | {why} {filler}");
+                    continue;
+                }
+                if c.rps.is_empty() {
+                    let why = c
+                        .failures
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| "no result".into());
+                    let _ = writeln!(
+                        s,
+                        "| {test} | {pipeline} | {label} | failed: {why} {filler}"
+                    );
+                    continue;
+                }
+                let rps = Cell::med(&c.rps);
+                let p99 = Cell::med(&c.p99);
+                let ms = |v: &Vec<f64>| fmt_opt(Cell::med(v), fmt_ms);
+                let mut flags = String::new();
+                if !c.failures.is_empty() {
+                    let _ = write!(flags, " ({} failed)", c.failures.len());
+                }
+                if let Some((n, e)) = c.errors.iter().find(|(n, _)| *n > 0) {
+                    let _ = write!(flags, " ({n} error replies: {e})");
+                }
+                match section {
+                    Section::Rb => {
+                        let _ = writeln!(
+                            s,
+                            "| {test} | {pipeline} | {label} | {}{flags} | {} | {} | {} | {} | {} | {} |",
+                            fmt_opt(rps, fmt_count),
+                            fmt_ratio(ratio(rps, r_rps)),
+                            ms(&c.p50),
+                            ms(&c.p99),
+                            ms(&c.p999),
+                            fmt_ratio(ratio(p99, r_p99)),
+                            fmt_opt(spread(&c.rps), fmt_pct)
+                        );
+                    }
+                    Section::Closed => {
+                        let cpu = Cell::med(&c.cpu_ns);
+                        let _ = writeln!(
+                            s,
+                            "| {test} | {pipeline} | {label} | {}{flags} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                            fmt_opt(rps, fmt_count),
+                            fmt_ratio(ratio(rps, r_rps)),
+                            ms(&c.p50),
+                            ms(&c.p99),
+                            ms(&c.p999),
+                            fmt_opt(cpu, |v| format!("{v:.0}")),
+                            fmt_ratio(ratio(cpu, r_cpu)),
+                            match Cell::med(&c.instr) {
+                                Some(v) => format!("{v:.0}"),
+                                None => "n/a".into(),
+                            },
+                            fmt_opt(spread(&c.rps), fmt_pct),
+                            fmt_opt(Cell::med(&c.client_busy), fmt_pct)
+                        );
+                    }
+                    Section::Open => {
+                        let unanswered = c.unanswered.iter().sum::<f64>();
+                        let _ = writeln!(
+                            s,
+                            "| {test} | {pipeline} | {label} | {} | {}{flags} | {} | {} | {} | {} | {} | {} | {} |",
+                            fmt_opt(Cell::med(&c.target), fmt_count),
+                            fmt_opt(rps, fmt_count),
+                            ms(&c.p50),
+                            ms(&c.p99),
+                            ms(&c.p999),
+                            fmt_ratio(ratio(p99, r_p99)),
+                            fmt_count(unanswered),
+                            fmt_opt(Cell::med(&c.client_busy), fmt_pct),
+                            ms(&c.lag_p99)
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The issue's targets for anax at one thread, against the figures.
+    fn targets_md(&self, s: &mut String) {
+        let t1 = Kind::Anax { threads: 1 };
+        let mut lines = Vec::new();
+        let p = self.meta.pipeline;
+        for (test, pipeline, want) in [
+            ("GET", p, 1.5),
+            ("SET", p, 1.5),
+            ("GET", 1, 1.1),
+            ("SET", 1, 1.1),
+        ] {
+            let (Some(a), Some(r)) = (
+                self.get(Section::Rb, test, pipeline, t1),
+                self.get(Section::Rb, test, pipeline, Kind::Redis),
+            ) else {
+                continue;
+            };
+            if let Some(x) = ratio(median(&a.rps), median(&r.rps)) {
+                lines.push((
+                    format!("{test} pipeline {pipeline}: ops/s ≥ {want}x Redis"),
+                    format!("{x:.2}x"),
+                    x >= want,
+                ));
+            }
+            if let Some(x) = ratio(median(&a.p99), median(&r.p99)) {
+                lines.push((
+                    format!("{test} pipeline {pipeline}: p99 no worse than Redis"),
+                    format!("{x:.2}x"),
+                    x <= 1.0,
+                ));
+            }
+        }
+        if let Some(m) = self.memory.iter().find(|r| r.kind == t1) {
+            let v = m.rss_per_key();
+            lines.push((
+                format!(
+                    "memory: ≤ 40 B RSS per key ({} keys)",
+                    fmt_count(m.keys as f64)
+                ),
+                format!("{v:.1} B"),
+                v <= 40.0,
+            ));
+        }
+        if lines.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            s,
+            "\n## Against the targets (anax --threads 1, redis-benchmark figures)\n"
+        );
+        let _ = writeln!(s, "| target | measured | met |");
+        let _ = writeln!(s, "|---|---:|---|");
+        for (what, got, met) in lines {
+            let _ = writeln!(
+                s,
+                "| {what} | {got} | {} |",
+                if met { "yes" } else { "**no**" }
+            );
+        }
+    }
+
+    /// Everything, per round, as JSON.
+    pub fn json(&self) -> Json {
+        let m = &self.meta;
+        let mut rows = Vec::new();
+        for (sec, test, pipeline) in &self.rows {
+            for kind in &self.servers {
+                let Some(c) = self.get(*sec, test, *pipeline, *kind) else {
+                    continue;
+                };
+                rows.push(json!({
+                    "section": sec.id(),
+                    "command": test,
+                    "pipeline": pipeline,
+                    "server": kind.id(),
+                    "not_implemented": c.not_implemented,
+                    "ops_per_sec": c.rps,
+                    "p50_ms": c.p50,
+                    "p99_ms": c.p99,
+                    "p999_ms": c.p999,
+                    "cpu_ns_per_op": c.cpu_ns,
+                    "instructions_per_op": c.instr,
+                    "target_ops_per_sec": c.target,
+                    "unanswered": c.unanswered,
+                    "loadgen_busy": c.client_busy,
+                    "send_lag_p99_ms": c.lag_p99,
+                    "error_replies": c.errors.iter().map(|(n, e)| json!({"count": n, "first": e})).collect::<Vec<_>>(),
+                    "failures": c.failures,
+                    "median": {
+                        "ops_per_sec": median(&c.rps),
+                        "p50_ms": median(&c.p50),
+                        "p99_ms": median(&c.p99),
+                        "p999_ms": median(&c.p999),
+                        "cpu_ns_per_op": median(&c.cpu_ns),
+                        "instructions_per_op": median(&c.instr),
+                    },
+                    "ops_ratio_vs_redis": ratio(median(&c.rps), self.redis_median(*sec, test, *pipeline, |c| &c.rps)),
+                    "p99_ratio_vs_redis": ratio(median(&c.p99), self.redis_median(*sec, test, *pipeline, |c| &c.p99)),
+                }));
+            }
+        }
+        let memory: Vec<Json> = self
+            .memory
+            .iter()
+            .map(|r| {
+                json!({
+                    "server": r.kind.id(),
+                    "keys": r.keys,
+                    "rss_empty": r.rss_empty,
+                    "rss_loaded": r.rss_loaded,
+                    "used_memory_empty": r.used_empty,
+                    "used_memory_loaded": r.used_loaded,
+                    "rss_bytes_per_key": r.rss_per_key(),
+                    "used_memory_bytes_per_key": r.used_per_key(),
+                    "load_secs": r.load_secs,
+                })
+            })
+            .collect();
+        let snapshots: Vec<Json> = self
+            .snapshots
+            .iter()
+            .map(|r| match &r.result {
+                Ok(x) => json!({
+                    "server": r.kind.id(),
+                    "rss_before": x.rss_before,
+                    "pss_before": x.pss_before,
+                    "peak_rss": x.peak_rss,
+                    "peak_pss_total": x.peak_pss_total,
+                    "forked": x.forked,
+                    "secs": x.secs,
+                    "samples": x.samples,
+                    "write_ops": x.write_ops,
+                    "write_p99_ms": x.write_p99_ms,
+                    "write_max_ms": x.write_max_ms,
+                }),
+                Err(e) => json!({"server": r.kind.id(), "unavailable": e}),
+            })
+            .collect();
+        json!({
+            "meta": {
+                "date": m.date,
+                "cores": m.cores,
+                "cpu_model": m.cpu_model,
+                "mem_bytes": m.mem_bytes,
+                "kernel": m.kernel,
+                "redis_version": m.redis_version,
+                "anax_version": m.anax_version,
+                "git": m.git,
+                "command_line": m.command_line,
+                "perf": match &m.perf_unavailable { None => "ok".to_string(), Some(e) => e.clone() },
+                "rounds": m.rounds,
+                "clients": m.clients,
+                "pipeline": m.pipeline,
+                "keyspace": m.keyspace,
+                "value_size": m.value_size,
+                "open_fraction": m.open_fraction,
+                "open_secs": m.open_secs,
+                "keys": m.keys,
+                "snapshot_rate": m.snapshot_rate,
+                "server_cpus": m.server_cpus,
+                "client_cpus": m.client_cpus,
+                "bench_threads": m.bench_threads,
+                "client_threads": m.client_threads,
+                "total_secs": m.total_secs,
+                "load_before": m.load_before,
+                "load_after": m.load_after,
+            },
+            "servers": self.servers.iter().map(|k| k.id()).collect::<Vec<_>>(),
+            "throughput": rows,
+            "memory": memory,
+            "snapshot": snapshots,
+            "notes": self.notes,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Report {
+        let t1 = Kind::Anax { threads: 1 };
+        let mut r = Report::new(
+            Meta {
+                pipeline: 16,
+                rounds: 3,
+                perf_unavailable: Some(
+                    "perf: the instructions counter is <not supported> on this machine".into(),
+                ),
+                ..Meta::default()
+            },
+            vec![Kind::Redis, t1],
+        );
+        for (kind, rps, p99) in [(Kind::Redis, 100.0, 1.0), (t1, 150.0, 0.5)] {
+            let c = r.cell(Section::Rb, "GET", 16, kind);
+            c.rps = vec![rps, rps * 1.1, rps * 0.9];
+            c.p50 = vec![0.1; 3];
+            c.p99 = vec![p99; 3];
+            c.p999 = vec![p99 * 2.0; 3];
+        }
+        r.cell(Section::Rb, "LPUSH", 1, Kind::Redis).rps = vec![10.0];
+        r.cell(Section::Rb, "LPUSH", 1, t1).not_implemented = Some("not implemented".into());
+        r.memory.push(MemRow {
+            kind: Kind::Redis,
+            keys: 1000,
+            rss_empty: 1000,
+            rss_loaded: 114_000,
+            used_empty: Some(0),
+            used_loaded: Some(105_000),
+            load_secs: 0.1,
+        });
+        r.memory.push(MemRow {
+            kind: t1,
+            keys: 1000,
+            rss_empty: 1000,
+            rss_loaded: 41_000,
+            used_empty: None,
+            used_loaded: None,
+            load_secs: 0.1,
+        });
+        r.snapshots.push(SnapRow {
+            kind: t1,
+            result: Err("not implemented".into()),
+        });
+        r.note("hello");
+        r.note("hello");
+        r
+    }
+
+    #[test]
+    fn markdown_has_ratios_and_gaps() {
+        let md = sample().markdown();
+        assert!(md.contains("| GET | 16 | anax t1 | 150 | 1.50x |"), "{md}");
+        assert!(
+            md.contains("| LPUSH | 1 | anax t1 | not implemented |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| redis | 113.0 | 1.00x | 105.0 | 1.00x |"),
+            "{md}"
+        );
+        assert!(md.contains("| anax t1 | 40.0 | 0.35x | – | – |"), "{md}");
+        assert!(
+            md.contains("| GET pipeline 16: ops/s ≥ 1.5x Redis | 1.50x | yes |"),
+            "{md}"
+        );
+        assert!(md.contains("memory: ≤ 40 B RSS per key"), "{md}");
+        assert_eq!(md.matches("- hello").count(), 1);
+    }
+
+    #[test]
+    fn json_has_medians() {
+        let j = sample().json();
+        let rows = j["throughput"].as_array().unwrap();
+        let get = rows
+            .iter()
+            .find(|r| r["server"] == "anax-t1" && r["command"] == "GET")
+            .unwrap();
+        assert_eq!(get["median"]["ops_per_sec"], 150.0);
+        assert_eq!(get["ops_ratio_vs_redis"], 1.5);
+        assert_eq!(j["memory"][1]["rss_bytes_per_key"], 40.0);
+        assert_eq!(j["snapshot"][0]["unavailable"], "not implemented");
+    }
+}
