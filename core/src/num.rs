@@ -691,6 +691,39 @@ impl Big {
     }
 }
 
+/// Parses a SCAN cursor as Redis's `parseScanCursorOrReply` (`strtoul`, base 10): no
+/// leading space, an optional sign (`-1` is 2^64 - 1), digits up to the end or a NUL byte,
+/// no overflow; the empty string is 0.
+pub fn parse_scan_cursor(b: &[u8]) -> Option<u64> {
+    if b.first()
+        .is_some_and(|c| c.is_ascii_whitespace() || *c == 0x0b)
+    {
+        return None;
+    }
+    let (neg, digits) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        Some(b'+') => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let len = digits.iter().take_while(|c| c.is_ascii_digit()).count();
+    if len == 0 {
+        // No conversion: strtoul leaves the end pointer at the start of the argument.
+        return if b.is_empty() || b[0] == 0 {
+            Some(0)
+        } else {
+            None
+        };
+    }
+    if digits.get(len).is_some_and(|&c| c != 0) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in &digits[..len] {
+        v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
+    }
+    Some(if neg { v.wrapping_neg() } else { v })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

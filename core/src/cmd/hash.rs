@@ -632,38 +632,6 @@ fn randfield_count(ctx: &mut Ctx<'_>, key: &[u8], l: i64, withvalues: bool) {
     ctx.hit(true);
 }
 
-/// Parses a SCAN cursor as Redis's `parseScanCursorOrReply` (`strtoul`, base 10): no
-/// leading space, an optional sign (`-1` is 2^64 - 1), digits up to the end or a NUL byte,
-/// no overflow; the empty string is 0.
-fn parse_cursor(b: &[u8]) -> Option<u64> {
-    if b.first()
-        .is_some_and(|c| c.is_ascii_whitespace() || *c == 0x0b)
-    {
-        return None;
-    }
-    let (neg, digits) = match b.first() {
-        Some(b'-') => (true, &b[1..]),
-        Some(b'+') => (false, &b[1..]),
-        _ => (false, b),
-    };
-    let len = digits.iter().take_while(|c| c.is_ascii_digit()).count();
-    if len == 0 {
-        return if b.is_empty() || b[0] == 0 {
-            Some(0)
-        } else {
-            None
-        };
-    }
-    if digits.get(len).is_some_and(|&c| c != 0) {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &c in &digits[..len] {
-        v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
 /// HSCAN key cursor [MATCH pattern] [COUNT count]
 ///
 /// As Redis's `scanGenericCommand`: a listpack answers every pair and cursor 0; a
@@ -671,7 +639,7 @@ fn parse_cursor(b: &[u8]) -> Option<u64> {
 /// collected or `10 * count` buckets are visited; MATCH filters by field afterwards.
 fn hscan(ctx: &mut Ctx<'_>, args: Args<'_>) {
     let key = args.get(1);
-    let Some(cursor) = parse_cursor(args.get(2)) else {
+    let Some(cursor) = crate::num::parse_scan_cursor(args.get(2)) else {
         return ctx.error(errors::INVALID_CURSOR);
     };
     let now = ctx.now_ms;

@@ -18,7 +18,7 @@ use crate::db::Db;
 use crate::engine::Ctx;
 use crate::errors;
 use crate::glob::{glob_match, is_match_all};
-use crate::num::parse_i64;
+use crate::num::{self, parse_i64};
 use crate::value::{Key, Kind, Value};
 use alloc::vec::Vec;
 use anax_protocol::Args;
@@ -317,39 +317,6 @@ pub mod scan_cursor {
     }
 }
 
-/// Parses a SCAN cursor as Redis's `parseScanCursorOrReply` (`strtoul`, base 10): no
-/// leading space, an optional sign (`-1` is 2^64 - 1), digits up to the end or a NUL byte,
-/// no overflow; the empty string is 0.
-fn parse_cursor(b: &[u8]) -> Option<u64> {
-    if b.first()
-        .is_some_and(|c| c.is_ascii_whitespace() || *c == 0x0b)
-    {
-        return None;
-    }
-    let (neg, digits) = match b.first() {
-        Some(b'-') => (true, &b[1..]),
-        Some(b'+') => (false, &b[1..]),
-        _ => (false, b),
-    };
-    let len = digits.iter().take_while(|c| c.is_ascii_digit()).count();
-    if len == 0 {
-        // No conversion: strtoul leaves the end pointer at the start of the argument.
-        return if b.is_empty() || b[0] == 0 {
-            Some(0)
-        } else {
-            None
-        };
-    }
-    if digits.get(len).is_some_and(|&c| c != 0) {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &c in &digits[..len] {
-        v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
 /// SCAN's options, parsed.
 #[derive(Clone, Debug)]
 pub struct ScanOpts {
@@ -367,7 +334,7 @@ impl ScanOpts {
     /// Parses `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`; the error text
     /// otherwise.
     pub fn parse(args: Args<'_>) -> Result<ScanOpts, &'static str> {
-        let Some(cursor) = parse_cursor(args.get(1)) else {
+        let Some(cursor) = num::parse_scan_cursor(args.get(1)) else {
             return Err(errors::INVALID_CURSOR);
         };
         let mut count: i64 = 10;
@@ -947,27 +914,30 @@ mod tests {
 
     #[test]
     fn cursor_parsing_is_strtoul() {
-        assert_eq!(parse_cursor(b"0"), Some(0));
-        assert_eq!(parse_cursor(b""), Some(0));
-        assert_eq!(parse_cursor(b"17"), Some(17));
-        assert_eq!(parse_cursor(b"+17"), Some(17));
-        assert_eq!(parse_cursor(b"-1"), Some(u64::MAX));
-        assert_eq!(parse_cursor(b"-0"), Some(0));
-        assert_eq!(parse_cursor(b"007"), Some(7));
-        assert_eq!(parse_cursor(b"18446744073709551615"), Some(u64::MAX));
-        assert_eq!(parse_cursor(b"18446744073709551616"), None);
-        assert_eq!(parse_cursor(b"-18446744073709551616"), None);
-        assert_eq!(parse_cursor(b" 1"), None);
-        assert_eq!(parse_cursor(b"\t1"), None);
-        assert_eq!(parse_cursor(b"1 "), None);
-        assert_eq!(parse_cursor(b"abc"), None);
-        assert_eq!(parse_cursor(b"1.0"), None);
-        assert_eq!(parse_cursor(b"0x10"), None);
-        assert_eq!(parse_cursor(b"+"), None);
-        assert_eq!(parse_cursor(b"-"), None);
+        assert_eq!(num::parse_scan_cursor(b"0"), Some(0));
+        assert_eq!(num::parse_scan_cursor(b""), Some(0));
+        assert_eq!(num::parse_scan_cursor(b"17"), Some(17));
+        assert_eq!(num::parse_scan_cursor(b"+17"), Some(17));
+        assert_eq!(num::parse_scan_cursor(b"-1"), Some(u64::MAX));
+        assert_eq!(num::parse_scan_cursor(b"-0"), Some(0));
+        assert_eq!(num::parse_scan_cursor(b"007"), Some(7));
+        assert_eq!(
+            num::parse_scan_cursor(b"18446744073709551615"),
+            Some(u64::MAX)
+        );
+        assert_eq!(num::parse_scan_cursor(b"18446744073709551616"), None);
+        assert_eq!(num::parse_scan_cursor(b"-18446744073709551616"), None);
+        assert_eq!(num::parse_scan_cursor(b" 1"), None);
+        assert_eq!(num::parse_scan_cursor(b"\t1"), None);
+        assert_eq!(num::parse_scan_cursor(b"1 "), None);
+        assert_eq!(num::parse_scan_cursor(b"abc"), None);
+        assert_eq!(num::parse_scan_cursor(b"1.0"), None);
+        assert_eq!(num::parse_scan_cursor(b"0x10"), None);
+        assert_eq!(num::parse_scan_cursor(b"+"), None);
+        assert_eq!(num::parse_scan_cursor(b"-"), None);
         // strtoul stops at the C string's end.
-        assert_eq!(parse_cursor(b"12\0junk"), Some(12));
-        assert_eq!(parse_cursor(b"\0junk"), Some(0));
+        assert_eq!(num::parse_scan_cursor(b"12\0junk"), Some(12));
+        assert_eq!(num::parse_scan_cursor(b"\0junk"), Some(0));
     }
 
     #[test]

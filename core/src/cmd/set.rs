@@ -753,41 +753,10 @@ fn sdiffstore(ctx: &mut Ctx<'_>, args: Args<'_>) {
 // SSCAN
 // ---------------------------------------------------------------------------------------
 
-/// Parses a cursor as Redis's `parseScanCursorOrReply` (`strtoul`: an optional sign, `-1`
-/// is 2^64 - 1, digits up to the end or a NUL byte, the empty string is 0).
-fn parse_cursor(b: &[u8]) -> Option<u64> {
-    if b.first()
-        .is_some_and(|c| c.is_ascii_whitespace() || *c == 0x0b)
-    {
-        return None;
-    }
-    let (neg, digits) = match b.first() {
-        Some(b'-') => (true, &b[1..]),
-        Some(b'+') => (false, &b[1..]),
-        _ => (false, b),
-    };
-    let len = digits.iter().take_while(|c| c.is_ascii_digit()).count();
-    if len == 0 {
-        return if b.is_empty() || b[0] == 0 {
-            Some(0)
-        } else {
-            None
-        };
-    }
-    if digits.get(len).is_some_and(|&c| c != 0) {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &c in &digits[..len] {
-        v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
 /// SSCAN key cursor [MATCH pattern] [COUNT count]. An intset is returned whole with cursor
 /// 0, as Redis does; a hashtable is walked with [`Table::scan`](crate::types::set::Table::scan).
 fn sscan(ctx: &mut Ctx<'_>, args: Args<'_>) {
-    let Some(cursor) = parse_cursor(args.get(2)) else {
+    let Some(cursor) = crate::num::parse_scan_cursor(args.get(2)) else {
         return ctx.error(errors::INVALID_CURSOR);
     };
     let key = args.get(1);

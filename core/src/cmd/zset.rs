@@ -1373,29 +1373,9 @@ fn zrandmember(ctx: &mut Ctx<'_>, args: Args<'_>) {
     }
 }
 
-/// A SCAN cursor as Redis's `parseScanCursorOrReply` reads it (`strtoul`).
-fn parse_cursor(b: &[u8]) -> Option<u64> {
-    if b.first().is_some_and(|&c| is_space(c)) {
-        return None;
-    }
-    let (neg, d) = match b.first() {
-        Some(b'-') => (true, &b[1..]),
-        Some(b'+') => (false, &b[1..]),
-        _ => (false, b),
-    };
-    if d.is_empty() || !d.iter().all(u8::is_ascii_digit) {
-        return if b.is_empty() { Some(0) } else { None };
-    }
-    let mut v: u64 = 0;
-    for &c in d {
-        v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
 fn zscan(ctx: &mut Ctx<'_>, args: Args<'_>) {
     let key = args.get(1);
-    let Some(cursor) = parse_cursor(args.get(2)) else {
+    let Some(cursor) = crate::num::parse_scan_cursor(args.get(2)) else {
         return ctx.error(errors::INVALID_CURSOR);
     };
     let now = ctx.now_ms;
