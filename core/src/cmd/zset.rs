@@ -1421,21 +1421,17 @@ fn zscan(ctx: &mut Ctx<'_>, args: Args<'_>) {
     let Ok(Some(z)) = lookup(ctx.state.db(ctx.dbi, key), key, now) else {
         return;
     };
-    // The small encoding answers whole, as Redis's listpack scan; the big one walks by
-    // rank, COUNT entries a call.
+    // The small encoding answers whole with cursor 0, as Redis's listpack scan; the big
+    // one visits COUNT members a call with a cursor that survives changes between calls
+    // (`ZSet::scan`).
     let small = z.is_small();
-    let (start, end, next) = if small {
-        (0, z.len(), 0)
-    } else {
-        let start = (cursor as usize).min(z.len());
-        let end = start.saturating_add(count as usize).min(z.len());
-        (start, end, if end >= z.len() { 0 } else { end as u64 })
-    };
-    let items: Vec<(&[u8], f64)> = z
-        .slice(start, end)
-        .into_iter()
-        .filter(|(m, _)| pattern.is_none_or(|p| crate::glob::glob_match(p, m, false)))
-        .collect();
+    let mut items: Vec<(&[u8], f64)> = Vec::new();
+    let count = usize::try_from(count).unwrap_or(usize::MAX);
+    let next = z.scan(cursor, count, |m, sc| {
+        if pattern.is_none_or(|p| crate::glob::glob_match(p, m, false)) {
+            items.push((m, sc));
+        }
+    });
     reply.array(2);
     let mut b = itoa::Buffer::new();
     reply.bulk(b.format(next).as_bytes());

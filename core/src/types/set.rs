@@ -18,7 +18,8 @@
 //!   short ones) and a `hashbrown` table of 4-byte indices into it finds them: about 35
 //!   bytes a short member, against about 48 in Redis's dict. The dense vector gives O(1)
 //!   random members (SPOP, SRANDMEMBER) and a SSCAN cursor that survives growth: the walk
-//!   goes from the top index down (see [`Table::scan`]).
+//!   goes from the top index down (see [`Table::scan`]). The sorted set's big encoding
+//!   keeps its nodes in the same table, for ZSCAN.
 //!
 //! A set starts as an intset when its first member is an integer; it leaves it when a
 //! non-integer member is added or when it grows past `set-max-intset-entries` (to the
@@ -243,15 +244,52 @@ fn hash_of(b: &[u8]) -> u64 {
     FixedState::with_seed(SEED).hash_one(b)
 }
 
-/// A hash set of byte strings: a dense vector of members plus a table of indices.
-#[derive(Clone, Default)]
-pub struct Table {
-    entries: Vec<CompactBytes>,
+/// What a [`Table`] holds: an entry found by a byte-string key (a set's member, or a
+/// sorted set's treap node, which holds its member).
+pub trait Keyed {
+    /// The key. It must not change while the entry is in a table.
+    fn key(&self) -> &[u8];
+    /// Heap bytes the entry owns.
+    fn heap_size(&self) -> usize;
+}
+
+impl Keyed for CompactBytes {
+    #[inline]
+    fn key(&self) -> &[u8] {
+        self.as_bytes()
+    }
+
+    #[inline]
+    fn heap_size(&self) -> usize {
+        CompactBytes::heap_size(self)
+    }
+}
+
+/// A hash set of entries with distinct keys: a dense vector of entries plus a `hashbrown`
+/// table of 4-byte positions into it. A set keeps its members in one
+/// (`Table<CompactBytes>`); the sorted set's big encoding keeps its treap nodes in one
+/// (the members are stored once, in the nodes; the treap links are positions).
+///
+/// An entry's position changes only on a removal, and only for the last entry, which
+/// moves into the hole (see [`Table::remove_at`]); new entries go on top. That is what
+/// makes [`Table::scan`] stable.
+#[derive(Clone)]
+pub struct Table<T = CompactBytes> {
+    entries: Vec<T>,
     index: HashTable<u32>,
 }
 
-impl Table {
-    /// An empty table with room for `n` members.
+impl<T> Default for Table<T> {
+    fn default() -> Self {
+        Table {
+            entries: Vec::new(),
+            index: HashTable::new(),
+        }
+    }
+}
+
+impl<T: Keyed> Table<T> {
+    /// An empty table with room for `n` entries.
     pub fn with_capacity(n: usize) -> Self {
         Table {
             entries: Vec::with_capacity(n),
@@ -259,7 +297,7 @@ impl Table {
         }
     }
 
-    /// The number of members.
+    /// The number of entries.
     #[inline]
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -271,106 +309,126 @@ impl Table {
         self.entries.is_empty()
     }
 
-    /// True when `m` is a member.
+    /// The dense position of the entry with key `k`.
     #[inline]
-    pub fn contains(&self, m: &[u8]) -> bool {
+    pub fn position(&self, k: &[u8]) -> Option<usize> {
         let entries = &self.entries;
         self.index
-            .find(hash_of(m), |&i| entries[i as usize].as_bytes() == m)
-            .is_some()
+            .find(hash_of(k), |&i| entries[i as usize].key() == k)
+            .map(|&i| i as usize)
     }
 
-    /// Adds `m`; false when it was there.
-    pub fn insert(&mut self, m: &[u8]) -> bool {
+    /// True when an entry has key `k`.
+    #[inline]
+    pub fn contains(&self, k: &[u8]) -> bool {
+        self.position(k).is_some()
+    }
+
+    /// Adds the entry `make()` (whose key must be `k`) on top when no entry has key `k`;
+    /// its position, or `None` when the key was there.
+    pub fn insert_with(&mut self, k: &[u8], make: impl FnOnce() -> T) -> Option<usize> {
         let entries = &self.entries;
-        let i = entries.len() as u32;
+        let i = entries.len();
         match self.index.entry(
-            hash_of(m),
-            |&j| entries[j as usize].as_bytes() == m,
-            |&j| hash_of(entries[j as usize].as_bytes()),
+            hash_of(k),
+            |&j| entries[j as usize].key() == k,
+            |&j| hash_of(entries[j as usize].key()),
         ) {
-            hashbrown::hash_table::Entry::Occupied(_) => false,
+            hashbrown::hash_table::Entry::Occupied(_) => None,
             hashbrown::hash_table::Entry::Vacant(v) => {
-                v.insert(i);
-                self.entries.push(CompactBytes::new(m));
-                true
+                v.insert(i as u32);
+                let e = make();
+                debug_assert!(e.key() == k);
+                self.entries.push(e);
+                Some(i)
             }
         }
     }
 
-    /// Removes `m`; false when it was not there.
-    pub fn remove(&mut self, m: &[u8]) -> bool {
+    /// Removes the entry with key `k`; it, when it was there.
+    pub fn remove(&mut self, k: &[u8]) -> Option<T> {
         let entries = &self.entries;
-        match self
+        let e = self
             .index
-            .find_entry(hash_of(m), |&i| entries[i as usize].as_bytes() == m)
-        {
-            Ok(e) => {
-                let (i, _) = e.remove();
-                self.fill_hole(i as usize);
-                true
-            }
-            Err(_) => false,
-        }
+            .find_entry(hash_of(k), |&i| entries[i as usize].key() == k)
+            .ok()?;
+        let (i, _) = e.remove();
+        Some(self.fill_hole(i as usize))
     }
 
-    /// Removes and returns the member at dense position `i`.
-    pub fn remove_at(&mut self, i: usize) -> CompactBytes {
-        let h = hash_of(self.entries[i].as_bytes());
+    /// Removes and returns the entry at dense position `i`; the last entry (at `len() - 1`
+    /// before the call) moves into position `i`.
+    pub fn remove_at(&mut self, i: usize) -> T {
+        let h = hash_of(self.entries[i].key());
         if let Ok(e) = self.index.find_entry(h, |&j| j as usize == i) {
             e.remove();
         }
-        let m = self.entries[i].clone();
-        self.fill_hole(i);
-        m
+        self.fill_hole(i)
     }
 
-    /// Removes dense slot `i` (already gone from the index) by moving the last member into
-    /// it.
-    fn fill_hole(&mut self, i: usize) {
+    /// Removes dense slot `i` (already gone from the index) by moving the last entry into
+    /// it; the removed entry.
+    fn fill_hole(&mut self, i: usize) -> T {
         let last = self.entries.len() - 1;
-        self.entries.swap_remove(i);
+        let gone = self.entries.swap_remove(i);
         if i != last {
-            let h = hash_of(self.entries[i].as_bytes());
+            let h = hash_of(self.entries[i].key());
             if let Some(slot) = self.index.find_mut(h, |&j| j as usize == last) {
                 *slot = i as u32;
             }
         }
-        // Give memory back when the set shrank a lot, as Redis's dict does.
+        // Give memory back when the table shrank a lot, as Redis's dict does.
         if self.entries.capacity() > 64 && self.entries.len() * 4 < self.entries.capacity() {
             self.entries.shrink_to(self.entries.len() * 2);
             let entries = &self.entries;
-            self.index.shrink_to(entries.len() * 2, |&j| {
-                hash_of(entries[j as usize].as_bytes())
-            });
+            self.index
+                .shrink_to(entries.len() * 2, |&j| hash_of(entries[j as usize].key()));
         }
+        gone
     }
 
-    /// The member at dense position `i`.
+    /// The key of the entry at dense position `i`.
     #[inline]
     pub fn at(&self, i: usize) -> &[u8] {
-        self.entries[i].as_bytes()
+        self.entries[i].key()
     }
 
-    /// The members, in dense order.
+    /// The entry at dense position `i`.
+    #[inline]
+    pub fn get(&self, i: usize) -> &T {
+        &self.entries[i]
+    }
+
+    /// The entry at dense position `i`, to change anything but its key.
+    #[inline]
+    pub fn get_mut(&mut self, i: usize) -> &mut T {
+        &mut self.entries[i]
+    }
+
+    /// The keys, in dense order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
-        self.entries.iter().map(|e| e.as_bytes())
+        self.entries.iter().map(|e| e.key())
     }
 
-    /// One SSCAN step. The walk visits dense positions from the top down; the cursor is the
-    /// number of positions not yet visited (0 to start: all of them; 0 when done). A
-    /// removal moves the last member into the hole: a member moves only from the top,
-    /// into a lower slot, so a member present for the whole walk that was not yet visited
-    /// stays below the cursor (one already visited may be returned again, as Redis allows).
-    /// New members go on top, above the cursor. Calls `f` for up to `count` positions;
-    /// returns the next cursor.
+    /// One SSCAN step: [`Table::scan_entries`] with the keys.
     pub fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(&[u8])) -> u64 {
+        self.scan_entries(cursor, count, |e| f(e.key()))
+    }
+
+    /// One SSCAN (or ZSCAN) step. The walk visits dense positions from the top down; the
+    /// cursor is the number of positions not yet visited (0 to start: all of them; 0 when
+    /// done). A removal moves the last entry into the hole: an entry moves only from the
+    /// top, into a lower slot, so an entry present for the whole walk that was not yet
+    /// visited stays below the cursor (one already visited may be returned again, as Redis
+    /// allows). New entries go on top, above the cursor; growing or shrinking the index
+    /// moves nothing. Calls `f` for up to `count` positions; returns the next cursor.
+    pub fn scan_entries<'a>(&'a self, cursor: u64, count: usize, mut f: impl FnMut(&'a T)) -> u64 {
         let len = self.entries.len() as u64;
         let mut k = if cursor == 0 { len } else { cursor.min(len) };
         let mut n = 0;
         while k > 0 && n < count {
             k -= 1;
-            f(self.entries[k as usize].as_bytes());
+            f(&self.entries[k as usize]);
             n += 1;
         }
         k
@@ -378,9 +436,17 @@ impl Table {
 
     /// Heap bytes.
     pub fn memory_usage(&self) -> usize {
-        self.entries.capacity() * core::mem::size_of::<CompactBytes>()
+        self.entries.capacity() * core::mem::size_of::<T>()
             + self.entries.iter().map(|e| e.heap_size()).sum::<usize>()
             + self.index.allocation_size()
+    }
+}
+
+impl Table {
+    /// Adds member `m`; false when it was there.
+    #[inline]
+    pub fn insert(&mut self, m: &[u8]) -> bool {
+        self.insert_with(m, || CompactBytes::new(m)).is_some()
     }
 }
 
@@ -629,7 +695,7 @@ impl Set {
 
     /// Leaves the intset or packed form for a table with room for `extra` more members.
     fn convert_to_table(&mut self, extra: usize) {
-        let mut t = Table::with_capacity(self.len() + extra);
+        let mut t: Table = Table::with_capacity(self.len() + extra);
         for e in self.iter() {
             e.with_bytes(|b| t.insert(b));
         }
@@ -705,7 +771,7 @@ impl Set {
         match self {
             Set::Ints(s) => as_int(m).is_some_and(|v| s.remove(v)),
             Set::Small(p) => p.remove(m),
-            Set::Table(t) => t.remove(m),
+            Set::Table(t) => t.remove(m).is_some(),
         }
     }
 
@@ -885,7 +951,7 @@ mod tests {
 
     #[test]
     fn table_scan_survives_removals_and_growth() {
-        let mut t = Table::default();
+        let mut t: Table = Table::default();
         for i in 0..100 {
             t.insert(alloc::format!("m{i}").as_bytes());
         }

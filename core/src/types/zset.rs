@@ -3,17 +3,21 @@
 //! Two encodings, as Redis's: `listpack` (small) is one `Vec` of (member, score) entries
 //! sorted by (score, member), searched linearly for members as a listpack is; `skiplist`
 //! (big) is an order-statistic treap keyed by (score, member) whose nodes carry subtree
-//! sizes (rank, select and range bounds in O(log n)), plus a member -> score hash map for
-//! ZSCORE. A small set converts to the big encoding when an added member makes it exceed
-//! `zset-max-listpack-entries` or is longer than `zset-max-listpack-value`; it never
-//! converts back (results of the store commands are built fresh and packed when they fit).
+//! sizes (rank, select and range bounds in O(log n)). The nodes live in the set type's
+//! dense [`Table`], which also finds a node by member (ZSCORE): each member is stored
+//! once, in its node, and a node costs 48 bytes plus about 5 of index (and the member's
+//! bytes past 22). ZSCAN of a big set walks that table with its stable cursor
+//! ([`ZSet::scan`]), so a full iteration returns every member present throughout, as
+//! Redis guarantees; a small set is returned whole, as Redis does. A small set converts
+//! to the big encoding when an added member makes it exceed `zset-max-listpack-entries`
+//! or is longer than `zset-max-listpack-value`; it never converts back (results of the
+//! store commands are built fresh and packed when they fit).
 
+use crate::types::set::{Keyed, Table};
 use crate::value::CompactBytes;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
-use core::hash::BuildHasher;
-use hashbrown::HashTable;
 
 /// Compares (score, member) pairs as Redis orders a sorted set.
 #[inline]
@@ -143,6 +147,7 @@ impl Packed {
 
 const NIL: u32 = u32::MAX;
 
+/// A treap node: a member, its score, and links (dense positions in [`Big::t`]).
 #[derive(Clone, Debug)]
 struct Node {
     member: CompactBytes,
@@ -153,54 +158,65 @@ struct Node {
     prio: u32,
 }
 
-/// The big encoding: an arena treap with subtree sizes, and a hash index from member to
-/// node (each member is stored once, in its node).
+impl Keyed for Node {
+    #[inline]
+    fn key(&self) -> &[u8] {
+        self.member.as_bytes()
+    }
+
+    #[inline]
+    fn heap_size(&self) -> usize {
+        self.member.heap_size()
+    }
+}
+
+/// The big encoding: a treap with subtree sizes whose nodes live in a [`Table`] (the
+/// set type's dense table), which also finds a node by member: each member is stored
+/// once, in its node, and the links are dense positions. A removal moves the table's last
+/// node into the hole ([`Table::remove_at`]) and the one link to it is fixed
+/// ([`Big::relink`]), so ZSCAN walks the table with its stable cursor
+/// ([`Table::scan_entries`]).
 #[derive(Clone)]
 struct Big {
-    nodes: Vec<Node>,
-    free: Vec<u32>,
+    t: Table<Node>,
     root: u32,
-    index: HashTable<u32>,
-    hasher: foldhash::fast::FixedState,
     seed: u64,
 }
 
 impl core::fmt::Debug for Big {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Big")
-            .field("len", &self.index.len())
-            .finish()
+        f.debug_struct("Big").field("len", &self.t.len()).finish()
     }
 }
 
 impl Big {
-    fn new() -> Big {
+    fn with_capacity(n: usize) -> Big {
         Big {
-            nodes: Vec::new(),
-            free: Vec::new(),
+            t: Table::with_capacity(n),
             root: NIL,
-            index: HashTable::new(),
-            hasher: foldhash::fast::FixedState::default(),
             seed: 0x9E37_79B9_7F4A_7C15,
         }
     }
 
     #[inline]
     fn len(&self) -> usize {
-        self.index.len()
+        self.t.len()
     }
 
     #[inline]
-    fn hash(&self, m: &[u8]) -> u64 {
-        self.hasher.hash_one(m)
+    fn node(&self, i: u32) -> &Node {
+        self.t.get(i as usize)
+    }
+
+    #[inline]
+    fn node_mut(&mut self, i: u32) -> &mut Node {
+        self.t.get_mut(i as usize)
     }
 
     /// The node holding `m`.
+    #[inline]
     fn find(&self, m: &[u8]) -> Option<u32> {
-        let h = self.hash(m);
-        self.index
-            .find(h, |&i| self.nodes[i as usize].member.as_bytes() == m)
-            .copied()
+        self.t.position(m).map(|i| i as u32)
     }
 
     #[inline]
@@ -208,14 +224,21 @@ impl Big {
         if n == NIL {
             0
         } else {
-            self.nodes[n as usize].size as usize
+            self.node(n).size as usize
         }
     }
 
     #[inline]
     fn update(&mut self, n: u32) {
-        let (l, r) = (self.nodes[n as usize].left, self.nodes[n as usize].right);
-        self.nodes[n as usize].size = (self.size(l) + self.size(r) + 1) as u32;
+        let (l, r) = (self.node(n).left, self.node(n).right);
+        self.node_mut(n).size = (self.size(l) + self.size(r) + 1) as u32;
+    }
+
+    /// True when node `a` comes before node `b`.
+    #[inline]
+    fn before(&self, a: u32, b: u32) -> bool {
+        let (x, y) = (self.node(a), self.node(b));
+        cmp_entry(x.score, x.member.as_bytes(), y.score, y.member.as_bytes()) == Ordering::Less
     }
 
     fn rand(&mut self) -> u32 {
@@ -225,20 +248,22 @@ impl Big {
         (self.seed >> 32) as u32
     }
 
-    /// Splits `t` into (entries before (score, member), the rest).
-    fn split(&mut self, t: u32, score: f64, member: &[u8]) -> (u32, u32) {
+    /// Splits `t` into (the nodes before node `key`, the rest); `key` itself need not be
+    /// linked, only its (score, member) is read.
+    fn split(&mut self, t: u32, key: u32) -> (u32, u32) {
         if t == NIL {
             return (NIL, NIL);
         }
-        let n = &self.nodes[t as usize];
-        if cmp_entry(n.score, n.member.as_bytes(), score, member) == Ordering::Less {
-            let (a, b) = self.split(n.right, score, member);
-            self.nodes[t as usize].right = a;
+        if self.before(t, key) {
+            let r = self.node(t).right;
+            let (a, b) = self.split(r, key);
+            self.node_mut(t).right = a;
             self.update(t);
             (t, b)
         } else {
-            let (a, b) = self.split(n.left, score, member);
-            self.nodes[t as usize].left = b;
+            let l = self.node(t).left;
+            let (a, b) = self.split(l, key);
+            self.node_mut(t).left = b;
             self.update(t);
             (a, t)
         }
@@ -251,16 +276,16 @@ impl Big {
         if b == NIL {
             return a;
         }
-        if self.nodes[a as usize].prio > self.nodes[b as usize].prio {
-            let r = self.nodes[a as usize].right;
+        if self.node(a).prio > self.node(b).prio {
+            let r = self.node(a).right;
             let m = self.merge(r, b);
-            self.nodes[a as usize].right = m;
+            self.node_mut(a).right = m;
             self.update(a);
             a
         } else {
-            let l = self.nodes[b as usize].left;
+            let l = self.node(b).left;
             let m = self.merge(a, l);
-            self.nodes[b as usize].left = m;
+            self.node_mut(b).left = m;
             self.update(b);
             b
         }
@@ -268,40 +293,59 @@ impl Big {
 
     /// Links the detached node `id` into the tree at its (score, member) place.
     fn attach(&mut self, id: u32) {
-        let n = &mut self.nodes[id as usize];
+        let n = self.node_mut(id);
         n.left = NIL;
         n.right = NIL;
         n.size = 1;
-        let (s, m) = (n.score, n.member.clone());
-        let (a, b) = self.split(self.root, s, m.as_bytes());
+        let (a, b) = self.split(self.root, id);
         let left = self.merge(a, id);
         self.root = self.merge(left, b);
     }
 
-    /// Unlinks the node holding (score, member) from the tree; its id.
-    fn detach(&mut self, member: &[u8], score: f64) -> u32 {
-        let (a, b) = self.split(self.root, score, member);
+    /// Unlinks node `id` from the tree.
+    fn detach(&mut self, id: u32) {
+        let (a, b) = self.split(self.root, id);
         // `b` starts with the node itself: take its leftmost node off.
-        let (b, id) = self.remove_first(b);
+        let (b, got) = self.remove_first(b);
+        debug_assert_eq!(got, id);
         self.root = self.merge(a, b);
-        id
     }
 
     fn remove_first(&mut self, t: u32) -> (u32, u32) {
-        let l = self.nodes[t as usize].left;
+        let l = self.node(t).left;
         if l == NIL {
-            return (self.nodes[t as usize].right, t);
+            return (self.node(t).right, t);
         }
         let (nl, id) = self.remove_first(l);
-        self.nodes[t as usize].left = nl;
+        self.node_mut(t).left = nl;
         self.update(t);
         (t, id)
+    }
+
+    /// The node at position `from` moved to position `to`: fixes the one link to it.
+    fn relink(&mut self, from: u32, to: u32) {
+        if self.root == from {
+            self.root = to;
+            return;
+        }
+        let mut p = self.root;
+        while p != NIL {
+            let left = self.before(to, p);
+            let n = self.node_mut(p);
+            let c = if left { &mut n.left } else { &mut n.right };
+            if *c == from {
+                *c = to;
+                return;
+            }
+            p = *c;
+        }
+        debug_assert!(false, "moved node not linked");
     }
 
     /// Adds a member that is not there.
     fn insert_new(&mut self, member: &[u8], score: f64) {
         let prio = self.rand();
-        let node = Node {
+        let node = || Node {
             member: CompactBytes::new(member),
             score,
             left: NIL,
@@ -309,65 +353,34 @@ impl Big {
             size: 1,
             prio,
         };
-        let id = match self.free.pop() {
-            Some(i) => {
-                self.nodes[i as usize] = node;
-                i
-            }
-            None => {
-                self.nodes.push(node);
-                (self.nodes.len() - 1) as u32
-            }
-        };
-        self.attach(id);
-        let h = self.hash(member);
-        let Big {
-            nodes,
-            index,
-            hasher,
-            ..
-        } = self;
-        index.insert_unique(h, id, |&i| {
-            hasher.hash_one(nodes[i as usize].member.as_bytes())
-        });
+        if let Some(id) = self.t.insert_with(member, node) {
+            self.attach(id as u32);
+        }
     }
 
     /// Changes the score of the member in node `id`.
     fn rescore(&mut self, id: u32, score: f64) {
-        let (m, old) = {
-            let n = &self.nodes[id as usize];
-            (n.member.clone(), n.score)
-        };
-        let got = self.detach(m.as_bytes(), old);
-        debug_assert_eq!(got, id);
-        self.nodes[id as usize].score = score;
+        self.detach(id);
+        self.node_mut(id).score = score;
         self.attach(id);
     }
 
     /// Removes `m`; its score.
     fn remove(&mut self, m: &[u8]) -> Option<f64> {
-        let h = self.hash(m);
-        let Big { nodes, index, .. } = self;
-        let entry = index
-            .find_entry(h, |&i| nodes[i as usize].member.as_bytes() == m)
-            .ok()?;
-        let (id, _) = entry.remove();
-        let score = self.nodes[id as usize].score;
-        let got = self.detach(m, score);
-        debug_assert_eq!(got, id);
-        self.nodes[id as usize].member = CompactBytes::new(b"");
-        self.free.push(id);
-        if self.index.is_empty() {
-            self.nodes = Vec::new();
-            self.free = Vec::new();
+        let id = self.find(m)?;
+        self.detach(id);
+        let last = (self.t.len() - 1) as u32;
+        let gone = self.t.remove_at(id as usize);
+        if id != last {
+            self.relink(last, id);
         }
-        Some(score)
+        Some(gone.score)
     }
 
     fn select(&self, mut i: usize) -> &Node {
         let mut t = self.root;
         loop {
-            let n = &self.nodes[t as usize];
+            let n = self.node(t);
             let ls = self.size(n.left);
             match i.cmp(&ls) {
                 Ordering::Less => t = n.left,
@@ -383,7 +396,7 @@ impl Big {
     fn count_while(&self, pred: &mut dyn FnMut(f64, &[u8]) -> bool) -> usize {
         let (mut t, mut c) = (self.root, 0);
         while t != NIL {
-            let n = &self.nodes[t as usize];
+            let n = self.node(t);
             if pred(n.score, n.member.as_bytes()) {
                 c += self.size(n.left) + 1;
                 t = n.right;
@@ -395,14 +408,7 @@ impl Big {
     }
 
     fn memory_usage(&self) -> usize {
-        self.nodes.capacity() * core::mem::size_of::<Node>()
-            + self
-                .nodes
-                .iter()
-                .map(|n| n.member.heap_size())
-                .sum::<usize>()
-            + self.index.capacity() * (core::mem::size_of::<u32>() + 1)
-            + self.free.capacity() * 4
+        self.t.memory_usage()
     }
 }
 
@@ -466,7 +472,7 @@ impl ZSet {
             p.n = v.len() as u32;
             return ZSet { enc: Enc::Small(p) };
         }
-        let mut big = Big::new();
+        let mut big = Big::with_capacity(v.len());
         for (m, s) in v {
             big.insert_new(&m, s);
         }
@@ -515,7 +521,7 @@ impl ZSet {
     pub fn score(&self, m: &[u8]) -> Option<f64> {
         match &self.enc {
             Enc::Small(p) => p.find(m).map(|e| e.2),
-            Enc::Big(b) => b.find(m).map(|i| b.nodes[i as usize].score),
+            Enc::Big(b) => b.find(m).map(|i| b.node(i).score),
         }
     }
 
@@ -538,7 +544,7 @@ impl ZSet {
         match &self.enc {
             Enc::Small(p) => p.find(m).map(|e| e.0),
             Enc::Big(b) => {
-                let s = b.nodes[b.find(m)? as usize].score;
+                let s = b.node(b.find(m)?).score;
                 Some(b.count_while(&mut |s2, m2| cmp_entry(s2, m2, s, m) == Ordering::Less))
             }
         }
@@ -555,7 +561,7 @@ impl ZSet {
 
     fn convert(&mut self) {
         if let Enc::Small(p) = &self.enc {
-            let mut big = Big::new();
+            let mut big = Big::with_capacity(p.n as usize);
             for (_, s, m) in p.iter() {
                 big.insert_new(m, s);
             }
@@ -586,7 +592,7 @@ impl ZSet {
                 res
             }
             Enc::Big(b) => match b.find(m) {
-                Some(id) if b.nodes[id as usize].score == score => Added::Same,
+                Some(id) if b.node(id).score == score => Added::Same,
                 Some(id) => {
                     b.rescore(id, score);
                     Added::Updated
@@ -665,6 +671,26 @@ impl ZSet {
         };
         small.into_iter().flatten().chain(big.into_iter().flatten())
     }
+
+    /// One ZSCAN step from `cursor`: calls `f` with (member, score) for the entries visited
+    /// and returns the next cursor (0 at the end). The small encoding is visited whole, in
+    /// order, and answers 0, as Redis's listpack scan; the big one visits `count` members
+    /// a call with [`Table::scan_entries`], whose cursor survives additions, removals and
+    /// score changes between calls: a full iteration returns every member present from
+    /// start to end at least once.
+    pub fn scan<'a>(&'a self, cursor: u64, count: usize, mut f: impl FnMut(&'a [u8], f64)) -> u64 {
+        match &self.enc {
+            Enc::Small(p) => {
+                for (_, s, m) in p.iter() {
+                    f(m, s);
+                }
+                0
+            }
+            Enc::Big(b) => {
+                b.t.scan_entries(cursor, count, |n| f(n.member.as_bytes(), n.score))
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -707,6 +733,133 @@ mod tests {
         assert_eq!(z.encoding(), "skiplist");
     }
 
+    /// Checks the treap against the table: every node linked once, in order, with sizes.
+    fn check_big(z: &ZSet) {
+        let Enc::Big(b) = &z.enc else { return };
+        assert_eq!(b.size(b.root), b.len());
+        let all: Vec<(&[u8], f64)> = z.iter().collect();
+        for w in all.windows(2) {
+            assert_eq!(
+                cmp_entry(w[0].1, w[0].0, w[1].1, w[1].0),
+                Ordering::Less,
+                "out of order"
+            );
+        }
+        for (i, (m, s)) in all.iter().enumerate() {
+            assert_eq!(z.score(m), Some(*s));
+            assert_eq!(z.rank(m), Some(i));
+        }
+    }
+
+    #[test]
+    fn layout_stays_compact() {
+        // A big set's node: a 24-byte member (inline up to 22 bytes), the score, links.
+        assert_eq!(core::mem::size_of::<Node>(), 48);
+        let mut z = ZSet::new();
+        for i in 0..1000 {
+            z.add(alloc::format!("member:{i}").as_bytes(), i as f64, 0, 64);
+        }
+        // 1024 nodes of 48 bytes and a 2048-bucket index of 4-byte positions.
+        assert!(z.memory_usage() < 62 * 1000, "{}", z.memory_usage());
+    }
+
+    #[test]
+    fn small_scan_is_whole() {
+        let mut z = ZSet::new();
+        for (m, s) in [(&b"b"[..], 2.0), (b"a", 1.0), (b"c", 3.0)] {
+            z.add(m, s, 128, 64);
+        }
+        let mut got = Vec::new();
+        assert_eq!(z.scan(0, 1, |m, s| got.push((m.to_vec(), s))), 0);
+        assert_eq!(
+            got,
+            vec![
+                (b"a".to_vec(), 1.0),
+                (b"b".to_vec(), 2.0),
+                (b"c".to_vec(), 3.0)
+            ]
+        );
+        // A cursor a big set gave is ignored.
+        assert_eq!(z.scan(12, 1, |_, _| ()), 0);
+    }
+
+    /// A full ZSCAN of a big set interleaved with many additions, removals and score
+    /// changes (growing the table to 8 times its size, then shrinking it far below its
+    /// start) returns every member present throughout.
+    #[test]
+    fn big_scan_survives_growth_shrink_and_rescoring() {
+        let mut z = ZSet::new();
+        let name = |p: &str, i: usize| alloc::format!("{p}{i}").into_bytes();
+        // `s*` stay throughout; `t*` come and go.
+        for i in 0..300 {
+            z.add(&name("s", i), i as f64, 0, 64);
+            z.add(&name("t", i), -(i as f64), 0, 64);
+        }
+        let start = z.len();
+        let mut seen = BTreeSet::new();
+        let (mut cursor, mut calls, mut next_t) = (0u64, 0usize, 300);
+        loop {
+            cursor = z.scan(cursor, 5, |m, s| {
+                assert_eq!(z.score(m), Some(s));
+                seen.insert(m.to_vec());
+            });
+            calls += 1;
+            if cursor == 0 {
+                break;
+            }
+            match calls % 40 {
+                // Growth: thousands of new members.
+                1..=10 => {
+                    for _ in 0..400 {
+                        z.add(&name("t", next_t), next_t as f64 * 0.5, 0, 64);
+                        next_t += 1;
+                    }
+                }
+                // Shrink: remove nearly every transient member.
+                11 => {
+                    for i in 0..next_t {
+                        z.remove(&name("t", i));
+                    }
+                }
+                // Churn: remove and re-add some, move stable members around.
+                _ => {
+                    for i in 0..20 {
+                        let k = (calls * 37 + i * 11) % next_t;
+                        if z.remove(&name("t", k)).is_none() {
+                            z.add(&name("t", k), k as f64, 0, 64);
+                        }
+                        let j = (calls * 13 + i * 7) % 300;
+                        z.add(&name("s", j), -((calls * 100 + i) as f64), 0, 64);
+                    }
+                }
+            }
+        }
+        // The cursor only goes down: at most ceil(start / COUNT) calls.
+        assert!(calls <= start.div_ceil(5), "{calls} calls");
+        for i in 0..300 {
+            assert!(seen.contains(&name("s", i)), "s{i} missed");
+        }
+        check_big(&z);
+        // Same with a cursor that outlives the table shrinking below it.
+        let mut seen = BTreeSet::new();
+        let mut cursor = z.scan(0, 3, |m, _| {
+            seen.insert(m.to_vec());
+        });
+        for i in 0..next_t {
+            z.remove(&name("t", i));
+        }
+        while cursor != 0 {
+            cursor = z.scan(cursor, 3, |m, _| {
+                seen.insert(m.to_vec());
+            });
+        }
+        for i in 0..300 {
+            assert!(seen.contains(&name("s", i)), "s{i} missed");
+        }
+        assert_eq!(z.len(), 300);
+        check_big(&z);
+    }
+
     proptest! {
         #[test]
         fn matches_a_btreeset(small in proptest::bool::ANY, ops in proptest::collection::vec((0u8..3, 0u8..40, -5i32..5), 1..400)) {
@@ -747,6 +900,61 @@ mod tests {
                 prop_assert_eq!(z.get(0).0, &all[0].1[..]);
                 prop_assert_eq!(z.get(1).0, &all[n - 1].1[..]);
             }
+        }
+
+        /// Any interleaving of ZSCAN steps with additions, score changes and removals
+        /// (of members `0..n`; `keep` are never removed) returns every member present
+        /// throughout, in at most ceil(start / count) steps, and members' true scores.
+        #[test]
+        fn big_scan_returns_members_present_throughout(
+            start in 0usize..300,
+            keep in proptest::collection::btree_set(0usize..300, 0..40),
+            count in 1usize..20,
+            ops in proptest::collection::vec((0u8..4, 0usize..600, -50i32..50), 0..300),
+        ) {
+            let name = |i: usize| alloc::format!("m{i}").into_bytes();
+            let mut z = ZSet::new();
+            for i in 0..start {
+                z.add(&name(i), i as f64, 0, 64);
+            }
+            for &k in &keep {
+                z.add(&name(k), k as f64, 0, 64);
+            }
+            let present: BTreeSet<Vec<u8>> = z.iter().map(|(m, _)| m.to_vec()).collect();
+            let first = z.len();
+            let mut removed = BTreeSet::new();
+            let mut seen = BTreeSet::new();
+            let (mut cursor, mut steps) = (0u64, 0usize);
+            let mut ops = ops.into_iter();
+            loop {
+                cursor = z.scan(cursor, count, |m, s| {
+                    seen.insert(m.to_vec());
+                    assert_eq!(z.score(m), Some(s));
+                });
+                steps += 1;
+                if cursor == 0 {
+                    break;
+                }
+                // A few changes between steps.
+                for (op, m, s) in ops.by_ref().take(3) {
+                    let m = if keep.contains(&m) { m + 300 } else { m };
+                    match op {
+                        0 | 1 => {
+                            z.add(&name(m), s as f64, 0, 64);
+                        }
+                        _ => {
+                            if z.remove(&name(m)).is_some() {
+                                removed.insert(name(m));
+                            }
+                        }
+                    }
+                }
+            }
+            prop_assert!(steps <= first.div_ceil(count).max(1));
+            for m in present.difference(&removed) {
+                prop_assert!(seen.contains(m), "{:?} missed", m);
+            }
+            check_big(&z);
         }
     }
 }
