@@ -296,3 +296,16 @@ pub const LPOS_MAXLEN_NEGATIVE: &str = "ERR MAXLEN can't be negative";
 pub const LMPOP_NUMKEYS: &str = "ERR numkeys should be greater than 0";
 /// LMPOP with a COUNT below 1 or not a number.
 pub const LMPOP_COUNT: &str = "ERR count should be greater than 0";
+
+/// RESTORE of an existing key without REPLACE.
+pub const BUSYKEY: &str = "BUSYKEY Target key name already exists.";
+/// RESTORE with a payload whose footer (RDB version, CRC-64) does not check out.
+pub const DUMP_PAYLOAD: &str = "ERR DUMP payload version or checksum are wrong";
+/// RESTORE with a payload that passed its checksum but does not decode.
+pub const BAD_DATA_FORMAT: &str = "ERR Bad data format";
+/// RESTORE with a negative TTL.
+pub const RESTORE_TTL: &str = "ERR Invalid TTL value, must be >= 0";
+/// RESTORE IDLETIME below 0.
+pub const RESTORE_IDLETIME: &str = "ERR Invalid IDLETIME value, must be >= 0";
+/// RESTORE FREQ outside 0..=255.
+pub const RESTORE_FREQ: &str = "ERR Invalid FREQ value, must be >= 0 and <= 255";

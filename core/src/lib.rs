@@ -15,6 +15,7 @@
 //! - [`coord`]: the coordinator: hops to other shards, multi-shard transactions (intent
 //!   locks), MULTI/EXEC/WATCH, written once as `async` code over the host's messenger.
 //! - [`errors`]: every error text, copied from Redis 7.0.
+//! - [`rdb`]: the RDB codec: Redis 7.0's snapshot format and DUMP payloads.
 #![no_std]
 #![warn(missing_docs)]
 
@@ -29,6 +30,7 @@ pub mod engine;
 pub mod errors;
 pub mod glob;
 pub mod num;
+pub mod rdb;
 pub mod shard;
 pub mod types;
 pub mod value;

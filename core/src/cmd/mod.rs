@@ -10,6 +10,7 @@
 //! -> reply through [`Ctx::reply`](crate::engine::Ctx). Families live in their own files.
 
 pub mod connection;
+pub mod dump;
 pub mod hash;
 pub mod info;
 pub mod introspect;
@@ -291,7 +292,7 @@ impl CommandSpec {
 }
 
 /// All command families' tables.
-pub fn families() -> [&'static [CommandSpec]; 10] {
+pub fn families() -> [&'static [CommandSpec]; 11] {
     [
         connection::COMMANDS,
         server::COMMANDS,
@@ -303,6 +304,7 @@ pub fn families() -> [&'static [CommandSpec]; 10] {
         hash::COMMANDS,
         set::COMMANDS,
         zset::COMMANDS,
+        dump::COMMANDS,
     ]
 }
 

@@ -777,6 +777,12 @@ impl List {
         }
         assert_eq!(total, self.len);
     }
+
+    /// The elements of node `n` (below [`List::node_count`]), head to tail: the RDB
+    /// writer saves a list node by node, as Redis saves its quicklist.
+    pub fn node_items(&self, n: usize) -> impl Iterator<Item = Item<'_>> + '_ {
+        self.nodes[n].items()
+    }
 }
 
 fn owned(it: Item<'_>) -> Owned {
