@@ -175,6 +175,7 @@ fn main() {
         open_fraction: o.open_fraction,
         open_secs: o.open_duration.as_secs_f64(),
         keys: o.keys,
+        elements: o.elements,
         snapshot_rate: o.snapshot_rate,
         server_cpus: o.server_cpus.clone(),
         client_cpus: o.client_cpus.clone(),

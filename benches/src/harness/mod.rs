@@ -12,6 +12,8 @@
 //! - [`client`]: a blocking RESP client for probes, INFO and loading keys.
 //! - [`procfs`]: RSS (`statm`), PSS (`smaps_rollup`), fork children, CPU time (`schedstat`).
 //! - [`perf`]: instructions per operation with `perf stat`, where the machine counts them.
+//! - [`typemem`]: the per-type memory run's loads (a 1M-field hash, set, sorted set and
+//!   list, and 1M small hashes) and their checks.
 //! - [`run`]: the phases; [`report`]: the figures, as markdown and JSON; [`stats`]:
 //!   medians, ratios, formatting.
 //!
@@ -28,3 +30,4 @@ pub mod report;
 pub mod run;
 pub mod server;
 pub mod stats;
+pub mod typemem;

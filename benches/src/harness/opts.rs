@@ -30,8 +30,14 @@ Options:
   --keys N              keys for the memory and snapshot runs (default 1000000)
   --big                 --keys 10000000
   --snapshot-rate R     writes per second during BGSAVE (default 20000)
-  --only LIST           phases to run, of rb,load,memory,snapshot (default all)
+  --elements N          elements per collection, and small hashes, in the per-type memory
+                        run (default 1000000)
+  --only LIST           phases to run, of rb,load,memory,snapshot,types (default all);
+                        types: bytes per element of a hash, set, sorted set and list of
+                        --elements each, and per key of --elements small hashes, each on
+                        a fresh server
   --throughput-only     --only rb,load
+  --types-memory        --only types
   --anax PATH           anax binary (default target/release/anax)
   --redis PATH          redis-server binary (default redis-server)
   --anax-arg ARG        extra argument for anax (repeatable)
@@ -57,6 +63,21 @@ pub struct Phases {
     pub memory: bool,
     /// Memory during BGSAVE.
     pub snapshot: bool,
+    /// Bytes per element of big collections, and per key of small hashes.
+    pub types: bool,
+}
+
+impl Phases {
+    /// Every phase, or none.
+    pub fn all(on: bool) -> Phases {
+        Phases {
+            rb: on,
+            load: on,
+            memory: on,
+            snapshot: on,
+            types: on,
+        }
+    }
 }
 
 /// Everything the command line sets.
@@ -82,6 +103,8 @@ pub struct Options {
     pub keyspace: u64,
     /// Keys of the memory run.
     pub keys: u64,
+    /// Elements per collection (and small hashes) of the per-type memory run.
+    pub elements: u64,
     /// Value size everywhere.
     pub value_size: usize,
     /// Writes per second during BGSAVE.
@@ -202,14 +225,10 @@ pub fn parse(args: &[String], cores: usize) -> Result<Option<Options>, String> {
         open_fraction: 0.7,
         keyspace: 100_000,
         keys: 1_000_000,
+        elements: 1_000_000,
         value_size: 16,
         snapshot_rate: 20_000.0,
-        phases: Phases {
-            rb: true,
-            load: true,
-            memory: true,
-            snapshot: true,
-        },
+        phases: Phases::all(true),
         anax: None,
         redis: PathBuf::from("redis-server"),
         anax_args: Vec::new(),
@@ -248,20 +267,17 @@ pub fn parse(args: &[String], cores: usize) -> Result<Option<Options>, String> {
             "--keys" => o.keys = num(a, it.next())?,
             "--big" => o.keys = 10_000_000,
             "--snapshot-rate" => o.snapshot_rate = num(a, it.next())?,
+            "--elements" => o.elements = num(a, it.next())?,
             "--only" => {
                 let list = val(a, it.next())?;
-                let mut p = Phases {
-                    rb: false,
-                    load: false,
-                    memory: false,
-                    snapshot: false,
-                };
+                let mut p = Phases::all(false);
                 for name in list.split(',') {
                     match name.trim() {
                         "rb" => p.rb = true,
                         "load" => p.load = true,
                         "memory" => p.memory = true,
                         "snapshot" => p.snapshot = true,
+                        "types" => p.types = true,
                         other => return Err(format!("--only: unknown phase {other}")),
                     }
                 }
@@ -271,8 +287,13 @@ pub fn parse(args: &[String], cores: usize) -> Result<Option<Options>, String> {
                 o.phases = Phases {
                     rb: true,
                     load: true,
-                    memory: false,
-                    snapshot: false,
+                    ..Phases::all(false)
+                }
+            }
+            "--types-memory" => {
+                o.phases = Phases {
+                    types: true,
+                    ..Phases::all(false)
                 }
             }
             "--anax" => o.anax = Some(PathBuf::from(val(a, it.next())?)),
@@ -288,6 +309,7 @@ pub fn parse(args: &[String], cores: usize) -> Result<Option<Options>, String> {
                 o.open_duration = Duration::from_millis(500);
                 o.keyspace = 10_000;
                 o.keys = 100_000;
+                o.elements = 100_000;
                 o.rounds = o.rounds.min(1);
             }
             "--json" => o.json = true,
@@ -296,9 +318,16 @@ pub fn parse(args: &[String], cores: usize) -> Result<Option<Options>, String> {
             other => return Err(format!("unknown option {other} (see --help)")),
         }
     }
-    if o.rounds == 0 || o.clients == 0 || o.pipeline == 0 || o.keyspace == 0 || o.keys == 0 {
+    if o.rounds == 0
+        || o.clients == 0
+        || o.pipeline == 0
+        || o.keyspace == 0
+        || o.keys == 0
+        || o.elements == 0
+    {
         return Err(
-            "--rounds, --clients, --pipeline, --keyspace and --keys must be positive".into(),
+            "--rounds, --clients, --pipeline, --keyspace, --keys and --elements must be positive"
+                .into(),
         );
     }
     if !(o.open_fraction > 0.0 && o.open_fraction <= 10.0) {
@@ -326,7 +355,8 @@ mod tests {
         assert_eq!(o.rounds, 3);
         assert_eq!(o.threads, vec![1, 2]);
         assert_eq!(o.keys, 1_000_000);
-        assert!(o.phases.memory && o.phases.snapshot && o.phases.rb && o.phases.load);
+        assert_eq!(o.elements, 1_000_000);
+        assert_eq!(o.phases, Phases::all(true));
     }
 
     #[test]
@@ -352,6 +382,31 @@ mod tests {
         assert!(o.json);
         let o = parse(&args("--only memory,snapshot"), 2).unwrap().unwrap();
         assert!(!o.phases.rb && !o.phases.load && o.phases.memory && o.phases.snapshot);
+        assert!(!o.phases.types);
+    }
+
+    #[test]
+    fn types_memory() {
+        let o = parse(&args("--types-memory --elements 5000"), 2)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            o.phases,
+            Phases {
+                types: true,
+                ..Phases::all(false)
+            }
+        );
+        assert_eq!(o.elements, 5000);
+        assert_eq!(o.keys, 1_000_000);
+        let o = parse(&args("--only memory,types"), 2).unwrap().unwrap();
+        assert!(o.phases.memory && o.phases.types && !o.phases.snapshot && !o.phases.rb);
+        let o = parse(&args("--throughput-only"), 2).unwrap().unwrap();
+        assert!(!o.phases.types && !o.phases.memory);
+        let o = parse(&args("--quick"), 2).unwrap().unwrap();
+        assert_eq!(o.elements, 100_000);
+        assert!(parse(&args("--elements 0"), 2).is_err());
+        assert!(parse(&args("--elements"), 2).is_err());
     }
 
     #[test]

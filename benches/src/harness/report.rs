@@ -4,6 +4,7 @@ use super::server::Kind;
 use super::stats::{
     fmt_count, fmt_mib, fmt_ms, fmt_opt, fmt_pct, fmt_ratio, median, ratio, spread,
 };
+use super::typemem::{self, TypeCase};
 use serde_json::{json, Value as Json};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -66,12 +67,12 @@ impl Cell {
     }
 }
 
-/// Bytes per key of one server.
+/// Bytes per key of one server (or, in the per-type run, per element).
 #[derive(Clone, Debug)]
 pub struct MemRow {
     /// Which server.
     pub kind: Kind,
-    /// Keys loaded (DBSIZE afterwards).
+    /// Keys loaded (DBSIZE afterwards); in the per-type run, elements (or keys) loaded.
     pub keys: u64,
     /// RSS before loading, bytes.
     pub rss_empty: u64,
@@ -95,6 +96,52 @@ impl MemRow {
     pub fn used_per_key(&self) -> Option<f64> {
         Some((self.used_loaded? as f64 - self.used_empty? as f64) / self.keys.max(1) as f64)
     }
+
+    /// The memory tables' figures against Redis's row: `RSS B | vs Redis | used_memory B |
+    /// vs Redis | RSS empty MiB | RSS loaded MiB | load s` (no outer pipes).
+    pub fn columns_md(&self, redis: Option<&MemRow>) -> String {
+        let rss = self.rss_per_key();
+        let used = self.used_per_key();
+        format!(
+            "{:.1} | {} | {} | {} | {} | {} | {:.1}",
+            rss,
+            fmt_ratio(ratio(Some(rss), redis.map(|x| x.rss_per_key()))),
+            fmt_opt(used, |v| format!("{v:.1}")),
+            fmt_ratio(ratio(used, redis.and_then(|x| x.used_per_key()))),
+            fmt_mib(self.rss_empty as f64),
+            fmt_mib(self.rss_loaded as f64),
+            self.load_secs
+        )
+    }
+
+    /// The figures as JSON; `unit` names the count (`keys`, `elements`) and the per-unit
+    /// figures (`rss_bytes_per_key`, ...).
+    fn json(&self, unit: &str) -> Json {
+        json!({
+            "server": self.kind.id(),
+            format!("{unit}s"): self.keys,
+            "rss_empty": self.rss_empty,
+            "rss_loaded": self.rss_loaded,
+            "used_memory_empty": self.used_empty,
+            "used_memory_loaded": self.used_loaded,
+            format!("rss_bytes_per_{unit}"): self.rss_per_key(),
+            format!("used_memory_bytes_per_{unit}"): self.used_per_key(),
+            "load_secs": self.load_secs,
+        })
+    }
+}
+
+/// One measurement of the per-type memory run: a case on a fresh server.
+#[derive(Clone, Debug)]
+pub struct TypeMemRow {
+    /// What was loaded.
+    pub case: TypeCase,
+    /// Which server.
+    pub kind: Kind,
+    /// The figures (`keys` = elements, or keys for the small hashes), or why there are none.
+    pub result: Result<MemRow, String>,
+    /// OBJECT ENCODING afterwards, or why it is unknown.
+    pub encoding: Result<String, String>,
 }
 
 /// Memory during one BGSAVE.
@@ -170,6 +217,8 @@ pub struct Meta {
     pub open_secs: f64,
     /// Keys of the memory run.
     pub keys: u64,
+    /// Elements per collection (and small hashes) of the per-type memory run.
+    pub elements: u64,
     /// Writes per second during BGSAVE.
     pub snapshot_rate: f64,
     /// taskset lists, when pinned.
@@ -202,6 +251,8 @@ pub struct Report {
     cells: HashMap<CellKey, Cell>,
     /// Bytes per key.
     pub memory: Vec<MemRow>,
+    /// Bytes per element of the per-type run.
+    pub types_memory: Vec<TypeMemRow>,
     /// BGSAVE memory.
     pub snapshots: Vec<SnapRow>,
     /// Things worth knowing (crashes, errors, missing tools).
@@ -217,6 +268,7 @@ impl Report {
             rows: Vec::new(),
             cells: HashMap::new(),
             memory: Vec::new(),
+            types_memory: Vec::new(),
             snapshots: Vec::new(),
             notes: Vec::new(),
         }
@@ -371,21 +423,11 @@ impl Report {
             let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|");
             let redis = self.memory.iter().find(|r| r.kind == Kind::Redis);
             for r in &self.memory {
-                let rss = r.rss_per_key();
-                let used = r.used_per_key();
-                let _ = writeln!(
-                    s,
-                    "| {} | {:.1} | {} | {} | {} | {} | {} | {:.1} |",
-                    r.kind.label(),
-                    rss,
-                    fmt_ratio(ratio(Some(rss), redis.map(|x| x.rss_per_key()))),
-                    fmt_opt(used, |v| format!("{v:.1}")),
-                    fmt_ratio(ratio(used, redis.and_then(|x| x.used_per_key()))),
-                    fmt_mib(r.rss_empty as f64),
-                    fmt_mib(r.rss_loaded as f64),
-                    r.load_secs
-                );
+                let _ = writeln!(s, "| {} | {} |", r.kind.label(), r.columns_md(redis));
             }
+        }
+        if !self.types_memory.is_empty() {
+            self.types_md(&mut s);
         }
         if !self.snapshots.is_empty() {
             let _ = writeln!(
@@ -433,6 +475,50 @@ impl Report {
             }
         }
         s
+    }
+
+    /// Redis's figures for `case`, if it has them.
+    fn redis_types(&self, case: TypeCase) -> Option<&MemRow> {
+        self.types_memory
+            .iter()
+            .find(|r| r.case == case && r.kind == Kind::Redis)
+            .and_then(|r| r.result.as_ref().ok())
+    }
+
+    fn types_md(&self, s: &mut String) {
+        let n = fmt_count(self.meta.elements as f64);
+        let _ = writeln!(
+            s,
+            "\n## Memory per element: {n}-element collections and {n} small hashes\n\nEach row is a fresh server: RSS and INFO used_memory of the empty server, then one collection loaded with pipelined HSET/SADD/ZADD/RPUSH of {} elements each (field and member names `key:%012d`, values `val:%012d`, sorted-set scores 0..n-1), or the small hashes with one HSET each ({} per write), sizes checked (HLEN/SCARD/ZCARD/LLEN, DBSIZE), one second to settle, RSS and used_memory again: bytes per element (per key for the small hashes) = (loaded - empty) / count. `encoding` is OBJECT ENCODING afterwards (of the first and the last small hash).\n",
+            typemem::PER_COMMAND,
+            fmt_count(typemem::KEYS_PER_WRITE as f64)
+        );
+        let _ = writeln!(
+            s,
+            "| data | per | server | encoding | RSS B | vs Redis | used_memory B | vs Redis | RSS empty MiB | RSS loaded MiB | load s |"
+        );
+        let _ = writeln!(s, "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        for case in TypeCase::ALL {
+            let redis = self.redis_types(case);
+            for r in self.types_memory.iter().filter(|r| r.case == case) {
+                let encoding = match &r.encoding {
+                    Ok(e) if e == case.expected_encoding() => e.clone(),
+                    Ok(e) => format!("{e} (expected {})", case.expected_encoding()),
+                    Err(e) => format!("unknown ({e})"),
+                };
+                let figures = match &r.result {
+                    Ok(m) => m.columns_md(redis),
+                    Err(e) => format!("failed: {e} | | | | | |"),
+                };
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {encoding} | {figures} |",
+                    case.describe(&n),
+                    case.unit(),
+                    r.kind.label()
+                );
+            }
+        }
     }
 
     fn rows_md(&self, s: &mut String, section: Section) {
@@ -579,6 +665,24 @@ impl Report {
                 v <= 40.0,
             ));
         }
+        for r in self.types_memory.iter().filter(|r| r.kind == t1) {
+            let (Ok(m), Some(redis)) = (&r.result, self.redis_types(r.case)) else {
+                continue;
+            };
+            let (v, rv) = (m.rss_per_key(), redis.rss_per_key());
+            let Some(x) = ratio(Some(v), Some(rv)) else {
+                continue;
+            };
+            lines.push((
+                format!(
+                    "memory: RSS per {} < Redis ({})",
+                    r.case.unit(),
+                    r.case.describe(&fmt_count(m.keys as f64))
+                ),
+                format!("{v:.1} B against {rv:.1} B ({x:.2}x)"),
+                x < 1.0,
+            ));
+        }
         if lines.is_empty() {
             return;
         }
@@ -637,21 +741,28 @@ impl Report {
                 }));
             }
         }
-        let memory: Vec<Json> = self
-            .memory
+        let memory: Vec<Json> = self.memory.iter().map(|r| r.json("key")).collect();
+        let types_memory: Vec<Json> = self
+            .types_memory
             .iter()
             .map(|r| {
-                json!({
-                    "server": r.kind.id(),
-                    "keys": r.keys,
-                    "rss_empty": r.rss_empty,
-                    "rss_loaded": r.rss_loaded,
-                    "used_memory_empty": r.used_empty,
-                    "used_memory_loaded": r.used_loaded,
-                    "rss_bytes_per_key": r.rss_per_key(),
-                    "used_memory_bytes_per_key": r.used_per_key(),
-                    "load_secs": r.load_secs,
-                })
+                let mut j = match &r.result {
+                    Ok(m) => m.json("element"),
+                    Err(e) => json!({"server": r.kind.id(), "failed": e}),
+                };
+                j["case"] = json!(r.case.id());
+                j["per"] = json!(r.case.unit());
+                j["encoding"] = match &r.encoding {
+                    Ok(e) => json!(e),
+                    Err(e) => json!({ "unknown": e }),
+                };
+                if let (Ok(m), Some(redis)) = (&r.result, self.redis_types(r.case)) {
+                    j["rss_ratio_vs_redis"] =
+                        json!(ratio(Some(m.rss_per_key()), Some(redis.rss_per_key())));
+                    j["used_memory_ratio_vs_redis"] =
+                        json!(ratio(m.used_per_key(), redis.used_per_key()));
+                }
+                j
             })
             .collect();
         let snapshots: Vec<Json> = self
@@ -694,6 +805,7 @@ impl Report {
                 "open_fraction": m.open_fraction,
                 "open_secs": m.open_secs,
                 "keys": m.keys,
+                "elements": m.elements,
                 "snapshot_rate": m.snapshot_rate,
                 "server_cpus": m.server_cpus,
                 "client_cpus": m.client_cpus,
@@ -706,6 +818,7 @@ impl Report {
             "servers": self.servers.iter().map(|k| k.id()).collect::<Vec<_>>(),
             "throughput": rows,
             "memory": memory,
+            "types_memory": types_memory,
             "snapshot": snapshots,
             "notes": self.notes,
         })
@@ -760,6 +873,55 @@ mod tests {
             kind: t1,
             result: Err("not implemented".into()),
         });
+        r.meta.elements = 1000;
+        let mem = |kind, rss_loaded, used_loaded| MemRow {
+            kind,
+            keys: 1000,
+            rss_empty: 1000,
+            rss_loaded,
+            used_empty: Some(500),
+            used_loaded: Some(used_loaded),
+            load_secs: 0.25,
+        };
+        for (case, kind, result, encoding) in [
+            (
+                TypeCase::Hash,
+                Kind::Redis,
+                Ok(mem(Kind::Redis, 81_000, 60_500)),
+                Ok("hashtable"),
+            ),
+            (
+                TypeCase::Hash,
+                t1,
+                Ok(mem(t1, 61_000, 30_500)),
+                Ok("hashtable"),
+            ),
+            (
+                TypeCase::List,
+                Kind::Redis,
+                Ok(mem(Kind::Redis, 21_000, 20_500)),
+                Ok("quicklist"),
+            ),
+            (
+                TypeCase::List,
+                t1,
+                Ok(mem(t1, 31_000, 40_500)),
+                Ok("listpack"),
+            ),
+            (
+                TypeCase::Set,
+                t1,
+                Err("boom".to_string()),
+                Err("not loaded"),
+            ),
+        ] {
+            r.types_memory.push(TypeMemRow {
+                case,
+                kind,
+                result,
+                encoding: encoding.map(String::from).map_err(String::from),
+            });
+        }
         r.note("hello");
         r.note("hello");
         r
@@ -787,6 +949,43 @@ mod tests {
     }
 
     #[test]
+    fn types_memory_markdown() {
+        let md = sample().markdown();
+        assert!(
+            md.contains("## Memory per element: 1,000-element collections and 1,000 small hashes"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| 1 hash, 1,000 fields, 16-byte values | field | redis | hashtable | 80.0 | 1.00x | 60.0 | 1.00x |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| 1 hash, 1,000 fields, 16-byte values | field | anax t1 | hashtable | 60.0 | 0.75x | 30.0 | 0.50x |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| 1 list, 1,000 16-byte elements | element | anax t1 | listpack (expected quicklist) | 30.0 | 1.50x | 40.0 | 2.00x |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| 1 set, 1,000 members | member | anax t1 | unknown (not loaded) | failed: boom | | | | | | |"),
+            "{md}"
+        );
+        // Hash before list, whatever the order of the rows.
+        assert!(md.find("| 1 hash,").unwrap() < md.find("| 1 list,").unwrap());
+        assert!(
+            md.contains("| memory: RSS per field < Redis (1 hash, 1,000 fields, 16-byte values) | 60.0 B against 80.0 B (0.75x) | yes |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| memory: RSS per element < Redis (1 list, 1,000 16-byte elements) | 30.0 B against 20.0 B (1.50x) | **no** |"),
+            "{md}"
+        );
+        // No Redis figure for the set: no target row.
+        assert!(!md.contains("RSS per member < Redis"), "{md}");
+    }
+
+    #[test]
     fn json_has_medians() {
         let j = sample().json();
         let rows = j["throughput"].as_array().unwrap();
@@ -797,6 +996,20 @@ mod tests {
         assert_eq!(get["median"]["ops_per_sec"], 150.0);
         assert_eq!(get["ops_ratio_vs_redis"], 1.5);
         assert_eq!(j["memory"][1]["rss_bytes_per_key"], 40.0);
+        assert_eq!(j["memory"][1]["keys"], 1000);
+        let t = j["types_memory"].as_array().unwrap();
+        assert_eq!(t.len(), 5);
+        assert_eq!(t[1]["case"], "hash");
+        assert_eq!(t[1]["server"], "anax-t1");
+        assert_eq!(t[1]["per"], "field");
+        assert_eq!(t[1]["elements"], 1000);
+        assert_eq!(t[1]["rss_bytes_per_element"], 60.0);
+        assert_eq!(t[1]["rss_ratio_vs_redis"], 0.75);
+        assert_eq!(t[1]["used_memory_ratio_vs_redis"], 0.5);
+        assert_eq!(t[1]["encoding"], "hashtable");
+        assert_eq!(t[4]["failed"], "boom");
+        assert_eq!(t[4]["encoding"]["unknown"], "not loaded");
+        assert_eq!(j["meta"]["elements"], 1000);
         assert_eq!(j["snapshot"][0]["unavailable"], "not implemented");
     }
 }

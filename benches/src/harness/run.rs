@@ -1,15 +1,16 @@
 //! The run itself: start the servers, run every phase against each in turn, collect the
 //! figures into a [`Report`].
 
-use super::client::error_text;
+use super::client::{error_text, Client};
 use super::loadgen::{self, LoadSpec, Mode, Workload, DRAIN};
 use super::opts::Options;
 use super::perf::{self, PerfSession};
 use super::procfs;
 use super::rb::{self, RbSpec};
-use super::report::{MemRow, Report, Section, SnapRow, Snapshot};
+use super::report::{MemRow, Report, Section, SnapRow, Snapshot, TypeMemRow};
 use super::server::{Kind, Launch, Server};
 use super::stats::{fmt_count, median};
+use super::typemem::{self, TypeCase};
 use anax_protocol::Value;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,6 +56,9 @@ pub fn run(opts: &Options, launch: &Launch, report: &mut Report) {
     }
     if opts.phases.memory || opts.phases.snapshot {
         memory_and_snapshot(opts, launch, report);
+    }
+    if opts.phases.types {
+        types_memory(opts, launch, report);
     }
     report.meta.total_secs = started.elapsed().as_secs_f64();
     report.meta.load_after = procfs::loadavg().unwrap_or_default();
@@ -384,18 +388,30 @@ fn throughput(opts: &Options, launch: &Launch, report: &mut Report) {
     }
 }
 
+/// A fresh server for one memory measurement (`what` names the run in the notes).
+fn start_fresh(kind: Kind, launch: &Launch, what: &str, report: &mut Report) -> Option<Server> {
+    match Server::start(kind, launch) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            report.note(format!("{what}: {}: could not start: {e}", kind.label()));
+            None
+        }
+    }
+}
+
+/// Stops a server after a memory measurement, noting it if it died `during` it.
+fn stop_checked(mut server: Server, during: &str, report: &mut Report) {
+    if let Err(e) = server.check_alive() {
+        report.note(format!("{} died during {during}: {e}", server.kind.label()));
+    }
+    server.stop();
+}
+
 fn memory_and_snapshot(opts: &Options, launch: &Launch, report: &mut Report) {
     let kinds = report.servers.clone();
     for (i, &kind) in kinds.iter().enumerate() {
-        let server = match Server::start(kind, launch) {
-            Ok(s) => s,
-            Err(e) => {
-                report.note(format!(
-                    "memory run: {}: could not start: {e}",
-                    kind.label()
-                ));
-                continue;
-            }
+        let Some(server) = start_fresh(kind, launch, "memory run", report) else {
+            continue;
         };
         let res = memory_one(&server, opts);
         match res {
@@ -429,18 +445,16 @@ fn memory_and_snapshot(opts: &Options, launch: &Launch, report: &mut Report) {
                 report.note(format!("memory run: {}: {e}", kind.label()));
             }
         }
-        let mut server = server;
-        if let Err(e) = server.check_alive() {
-            report.note(format!(
-                "{} died during the memory/snapshot run: {e}",
-                kind.label()
-            ));
-        }
-        server.stop();
+        stop_checked(server, "the memory/snapshot run", report);
     }
 }
 
-fn memory_one(server: &Server, opts: &Options) -> Result<MemRow, String> {
+/// RSS and INFO used_memory of an empty server, then `load` (which returns how many keys
+/// or elements it loaded and checked), a second to settle, and both again.
+fn measure_memory(
+    server: &Server,
+    load: impl FnOnce(&mut Client) -> Result<u64, String>,
+) -> Result<MemRow, String> {
     let pid = server.pid();
     let mut c = server.client()?;
     std::thread::sleep(Duration::from_millis(500));
@@ -449,16 +463,8 @@ fn memory_one(server: &Server, opts: &Options) -> Result<MemRow, String> {
         .info_u64("memory", "used_memory")
         .map_err(|e| e.to_string())?;
     let t = Instant::now();
-    c.load_keys(opts.keys, opts.value_size, 1000)
-        .map_err(|e| format!("loading {} keys: {e}", opts.keys))?;
+    let keys = load(&mut c)?;
     let load_secs = t.elapsed().as_secs_f64();
-    let keys = match c.cmd(&["DBSIZE"]).map_err(|e| e.to_string())? {
-        Value::Int(n) => n as u64,
-        other => return Err(format!("DBSIZE replied {other:?}")),
-    };
-    if keys != opts.keys {
-        return Err(format!("loaded {} keys but DBSIZE says {keys}", opts.keys));
-    }
     // Let background work (Redis's incremental rehash) settle.
     std::thread::sleep(Duration::from_secs(1));
     let rss_loaded = procfs::rss_bytes(pid).ok_or("cannot read statm")?;
@@ -474,6 +480,89 @@ fn memory_one(server: &Server, opts: &Options) -> Result<MemRow, String> {
         used_loaded,
         load_secs,
     })
+}
+
+fn memory_one(server: &Server, opts: &Options) -> Result<MemRow, String> {
+    measure_memory(server, |c| {
+        c.load_keys(opts.keys, opts.value_size, 1000)
+            .map_err(|e| format!("loading {} keys: {e}", opts.keys))?;
+        let keys = match c.cmd(&["DBSIZE"]).map_err(|e| e.to_string())? {
+            Value::Int(n) => n as u64,
+            other => return Err(format!("DBSIZE replied {other:?}")),
+        };
+        if keys != opts.keys {
+            return Err(format!("loaded {} keys but DBSIZE says {keys}", opts.keys));
+        }
+        Ok(keys)
+    })
+}
+
+/// The per-type memory run: each case on a fresh server of each kind.
+fn types_memory(opts: &Options, launch: &Launch, report: &mut Report) {
+    let kinds = report.servers.clone();
+    let n = opts.elements;
+    for case in TypeCase::ALL {
+        for &kind in &kinds {
+            let what = format!("the {} memory run", case.id());
+            let Some(server) = start_fresh(kind, launch, &what, report) else {
+                report.types_memory.push(TypeMemRow {
+                    case,
+                    kind,
+                    result: Err("could not start".into()),
+                    encoding: Err("no server".into()),
+                });
+                continue;
+            };
+            let result = measure_memory(&server, |c| typemem::load(c, case, n));
+            let encoding = match &result {
+                Ok(_) => server
+                    .client()
+                    .and_then(|mut c| typemem::encoding(&mut c, case, n)),
+                Err(_) => Err("not loaded".into()),
+            };
+            match (&result, &encoding) {
+                (Ok(m), Ok(enc)) => progress!(
+                    "types memory: {} {}: {:.1} B/{} RSS, {} B/{} used_memory, encoding {enc}",
+                    kind.label(),
+                    case.id(),
+                    m.rss_per_key(),
+                    case.unit(),
+                    m.used_per_key()
+                        .map(|v| format!("{v:.1}"))
+                        .unwrap_or_else(|| "–".into()),
+                    case.unit()
+                ),
+                (Ok(_), Err(e)) => {
+                    progress!(
+                        "types memory: {} {}: encoding: {e}",
+                        kind.label(),
+                        case.id()
+                    );
+                    report.note(format!("{what}: {}: OBJECT ENCODING: {e}", kind.label()));
+                }
+                (Err(e), _) => {
+                    progress!("types memory: {} {}: {e}", kind.label(), case.id());
+                    report.note(format!("{what}: {}: {e}", kind.label()));
+                }
+            }
+            if let Ok(enc) = &encoding {
+                if enc != case.expected_encoding() {
+                    report.note(format!(
+                        "{what}: {}: OBJECT ENCODING is {enc}, not {}",
+                        kind.label(),
+                        case.expected_encoding()
+                    ));
+                }
+            }
+            report.types_memory.push(TypeMemRow {
+                case,
+                kind,
+                result,
+                encoding,
+            });
+            stop_checked(server, &what, report);
+        }
+    }
 }
 
 fn snapshot_one(server: &Server, opts: &Options, seed: u64) -> Result<Snapshot, String> {
