@@ -105,6 +105,59 @@ impl Client {
         }
     }
 
+    /// Sends one command without reading its reply.
+    pub fn send<A: AsRef<[u8]>>(&mut self, args: &[A]) {
+        let mut out = Vec::new();
+        encode_request(args, &mut out);
+        self.send_raw(&out);
+    }
+
+    /// Reads one reply if it comes within `wait`: `Ok(None)` when none came (the
+    /// connection stays usable; a reply half received is kept for the next read).
+    pub fn read_reply_within(&mut self, wait: Duration) -> Result<Option<Value>, String> {
+        let deadline = Instant::now() + wait;
+        loop {
+            match decode(&self.buf) {
+                Ok(Some((v, n))) => {
+                    self.buf.drain(..n);
+                    return Ok(Some(v));
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    return Err(format!(
+                        "malformed reply {e:?}: {:?}",
+                        String::from_utf8_lossy(&self.buf)
+                    ))
+                }
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(None);
+            }
+            self.stream
+                .set_read_timeout(Some(left))
+                .map_err(|e| e.to_string())?;
+            let mut chunk = [0u8; 16384];
+            let r = self.stream.read(&mut chunk);
+            self.stream
+                .set_read_timeout(Some(REPLY_TIMEOUT))
+                .map_err(|e| e.to_string())?;
+            match r {
+                Ok(0) => return Err("server closed the connection".to_string()),
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Ok(None)
+                }
+                Err(e) => return Err(format!("read from server: {e}")),
+            }
+        }
+    }
+
     /// Sends raw bytes.
     pub fn send_raw(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).expect("write to server");
@@ -158,20 +211,29 @@ pub struct Server {
     pub name: &'static str,
     /// How to start it again.
     args: Vec<String>,
+    /// The binary, when not the default one.
+    bin: Option<PathBuf>,
 }
 
 impl Server {
     /// Starts `redis-server` on a free port with persistence off.
     pub fn redis() -> Server {
-        Server::start("redis-server", Vec::new())
+        Server::start("redis-server", Vec::new(), None)
     }
 
     /// Starts the `anax` binary on a free port with `extra` flags.
     pub fn anax(extra: &[&str]) -> Server {
-        Server::start("anax", extra.iter().map(|s| s.to_string()).collect())
+        Server::start("anax", extra.iter().map(|s| s.to_string()).collect(), None)
     }
 
-    fn start(name: &'static str, args: Vec<String>) -> Server {
+    /// Starts the `anax` binary at `bin` (a test's `CARGO_BIN_EXE_anax`) on a free port
+    /// with `extra` flags.
+    pub fn anax_at(bin: &std::path::Path, extra: &[&str]) -> Server {
+        let args = extra.iter().map(|s| s.to_string()).collect();
+        Server::start("anax", args, Some(bin.to_path_buf()))
+    }
+
+    fn start(name: &'static str, args: Vec<String>, bin: Option<PathBuf>) -> Server {
         // A free port can be taken by another process between our pick and the server's
         // bind; a server that exits at start-up is tried again on another port.
         let mut last_exit = None;
@@ -190,7 +252,7 @@ impl Server {
                         )
                     })
             } else {
-                Command::new(anax_binary())
+                Command::new(bin.clone().unwrap_or_else(anax_binary))
                     .args(["--port", &port.to_string()])
                     .args(&args)
                     .stdout(Stdio::null())
@@ -205,6 +267,7 @@ impl Server {
                         port,
                         name,
                         args,
+                        bin,
                     }
                 }
                 Err(status) => last_exit = Some(status),
@@ -241,7 +304,7 @@ impl Server {
     pub fn restart(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let fresh = Server::start(self.name, std::mem::take(&mut self.args));
+        let fresh = Server::start(self.name, std::mem::take(&mut self.args), self.bin.take());
         *self = fresh;
     }
 

@@ -61,6 +61,7 @@ pub fn render(
     implemented: &BTreeSet<String>,
     generated: &BTreeSet<String>,
     cases: &BTreeSet<String>,
+    scenarios: &BTreeSet<String>,
 ) -> String {
     let mut groups: BTreeMap<&str, Vec<&RedisCommand>> = BTreeMap::new();
     for c in redis {
@@ -71,7 +72,7 @@ pub fn render(
         .iter()
         .filter(|c| implemented.contains(&c.name))
         .count();
-    let tested = |n: &str| generated.contains(n) || cases.contains(n);
+    let tested = |n: &str| generated.contains(n) || cases.contains(n) || scenarios.contains(n);
     let n_tested = redis.iter().filter(|c| tested(&c.name)).count();
     let n_gen = redis.iter().filter(|c| generated.contains(&c.name)).count();
     let mut out = String::new();
@@ -84,7 +85,8 @@ pub fn render(
          `anax_core::cmd::all()`), and whether the differential tests in `conformance/` compare it\n\
          with redis-server: **generated** when the proptest generators produce it (`conformance/src/gen/`),\n\
          **cases** when a case file or the regression corpus uses it (`conformance/cases/`,\n\
-         `conformance/regressions/`). Subcommands are written `container|sub`.\n\n\
+         `conformance/regressions/`), **scenarios** when a multi-client scenario uses it\n\
+         (`conformance/scenarios/`: blocking commands). Subcommands are written `container|sub`.\n\n\
          Redis 7.0 has {} commands and subcommands; Anax implements {n_impl}; the differential tests\n\
          cover {n_tested} ({n_gen} in generated sequences).\n",
         redis.len()
@@ -111,6 +113,9 @@ pub fn render(
             }
             if cases.contains(&c.name) {
                 how.push("cases");
+            }
+            if scenarios.contains(&c.name) {
+                how.push("scenarios");
             }
             if crate::normalise::excluded(&c.name).is_some() {
                 how.push("not generated (see below)");
@@ -174,5 +179,19 @@ fn cell(text: &str) -> String {
 pub fn current() -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let cases = in_case_files(&[&root.join("cases"), &root.join("regressions")]);
-    render(&redis_commands(), &implemented(), &generated(), &cases)
+    let scenarios: BTreeSet<String> = crate::scenario::scripts()
+        .iter()
+        .flat_map(|(_, text)| crate::scenario::parse(text))
+        .filter_map(|s| match s {
+            crate::scenario::Step::Cmd(_, args) => Some(name_of(&args)),
+            _ => None,
+        })
+        .collect();
+    render(
+        &redis_commands(),
+        &implemented(),
+        &generated(),
+        &cases,
+        &scenarios,
+    )
 }

@@ -8,6 +8,8 @@
 //! - [`gen`]: proptest strategies, one file per command family.
 //! - [`target`] and [`run`]: the servers under test and the step-by-step comparison.
 //! - [`commands`] and [`compat`]: the Redis 7.0 command list and `docs/compat.md`.
+//! - [`scenario`]: several clients at once, commands that block, time passing (blocking
+//!   commands), played on any server and compared as transcripts.
 //!
 //! Nothing here skips quietly: when `redis-server` is missing the launcher panics with a
 //! message that says how to install it.
@@ -20,6 +22,7 @@ pub mod gen;
 pub mod known;
 pub mod normalise;
 pub mod run;
+pub mod scenario;
 pub mod target;
 
 pub use case::{parse_case, render_args, split_line, Step};

@@ -20,6 +20,7 @@
 
 use crate::cmd::{self, flags, CommandSpec};
 use crate::config::Config;
+use crate::coord::block::{self, Resolution, Ticket};
 use crate::coord::lock::Mode;
 use crate::coord::route::{self, Route, Special};
 use crate::coord::watch::Watching;
@@ -82,6 +83,13 @@ pub enum Action {
     },
     /// Block the whole server for this many microseconds (DEBUG SLEEP), then go on.
     Sleep(u64),
+    /// The connection is blocked (BLPOP and the like found nothing): it runs nothing more
+    /// until its ticket ([`Engine::blocked_ticket`]) is answered or the deadline passes,
+    /// then [`coord::block::unblock`] writes the reply.
+    Block {
+        /// Unix ms; 0: no deadline.
+        deadline_ms: u64,
+    },
 }
 
 /// A connection's handle: its slot in the engine and its client id.
@@ -138,6 +146,8 @@ pub struct Conn {
     pub multi: Option<MultiState>,
     /// After WATCH: the watched keys and the session flag shards set.
     pub watching: Option<Watching>,
+    /// Blocked (BLPOP...): what it waits for.
+    pub blocked: Option<Arc<Ticket>>,
 }
 
 /// A connection's MULTI state.
@@ -403,6 +413,8 @@ pub struct Totals {
     pub keyspace: Vec<(usize, usize)>,
     /// Connections not killed.
     pub connected_clients: usize,
+    /// Connections blocked (BLPOP...).
+    pub blocked_clients: usize,
 }
 
 impl Totals {
@@ -428,6 +440,7 @@ impl Totals {
             table_memory,
             keyspace,
             connected_clients: clients.iter().filter(|c| !c.killed).count(),
+            blocked_clients: clients.iter().filter(|c| c.blocked.is_some()).count(),
         }
     }
 
@@ -454,6 +467,7 @@ impl Totals {
             a.1 += b.1;
         }
         self.connected_clients += o.connected_clients;
+        self.blocked_clients += o.blocked_clients;
     }
 }
 
@@ -553,6 +567,8 @@ impl State {
     /// and SWAPDB call it before they change anything).
     pub fn touch_watched_db(&mut self, local: usize, db: usize, other: Option<usize>) {
         let shard = &mut self.shards[local];
+        // SWAPDB may bring a key someone waits on (served after the command).
+        shard.blocked.signal_db(db);
         if shard.watches.is_empty() {
             return;
         }
@@ -597,6 +613,8 @@ pub struct Ctx<'a> {
     scope: Range<usize>,
     /// What the coordinator gathered from other threads, for server-wide commands.
     pub remote: Option<&'a mut Remote>,
+    /// Set by a blocking command that found nothing: its deadline (Unix ms, 0: none).
+    block: Option<u64>,
 }
 
 impl<'a> Ctx<'a> {
@@ -701,6 +719,12 @@ impl<'a> Ctx<'a> {
         count_error(&mut self.state.stats, text);
     }
 
+    /// A blocking command found nothing: it blocks until `deadline_ms` (0: forever), or, in
+    /// MULTI, answers as if timed out. It writes no reply.
+    pub fn block_until(&mut self, deadline_ms: u64) {
+        self.block = Some(deadline_ms);
+    }
+
     /// Replies WRONGTYPE.
     #[inline]
     pub fn wrong_type(&mut self) {
@@ -767,6 +791,9 @@ pub(crate) struct Call<'r> {
     pub remote: Option<&'r mut Remote>,
     /// Mark the watchers of the keys it writes (not for a gathered run: its write-back does).
     pub touch: bool,
+    /// A blocking command that finds nothing may block ([`Action::Block`]); otherwise (in
+    /// MULTI) it answers as if timed out.
+    pub may_block: bool,
 }
 
 /// The engine of one thread.
@@ -777,6 +804,8 @@ pub struct Engine {
     pub clients: Clients,
     /// Running granted lock continuations (they may grant more: one loop runs them all).
     running_granted: bool,
+    /// Serving blocked clients (serving may make more keys ready: one loop serves them).
+    pub(crate) serving: bool,
 }
 
 impl Engine {
@@ -833,6 +862,7 @@ impl Engine {
                 ..Clients::default()
             },
             running_granted: false,
+            serving: false,
         }
     }
 
@@ -861,6 +891,7 @@ impl Engine {
             killed: false,
             multi: None,
             watching: None,
+            blocked: None,
         };
         let slot = match self.clients.free.pop() {
             Some(s) => {
@@ -882,6 +913,9 @@ impl Engine {
             if slot.as_ref().is_some_and(|s| s.id == c.id) {
                 if let Some(mut conn) = slot.take() {
                     conn.discard();
+                    if let Some(t) = conn.blocked.take() {
+                        t.resolve(Resolution::Gone);
+                    }
                 }
                 self.clients.free.push(c.slot);
                 self.clients.count -= 1;
@@ -956,6 +990,14 @@ impl Engine {
                 coord::now_or_never(coord::run(&m, c, r, owned, out))
             }
         }
+    }
+
+    /// Ends connection `c`'s blocked command once its ticket is answered (or the caller gave
+    /// up waiting: see [`coord::block::unblock`]), appending the reply to `out`; for an
+    /// engine that owns every shard, as [`execute`](Self::execute).
+    pub fn unblock(&mut self, c: ConnId, host: &dyn Host, out: &mut Vec<u8>) -> Action {
+        let m = InlineMessenger::new(self, host);
+        coord::now_or_never(coord::unblock(&m, c, out))
     }
 
     /// The dispatcher: looks the command up, checks arity and authentication (replying
@@ -1186,6 +1228,9 @@ impl Engine {
             return Route::Inline(None);
         }
         let owner = owner.expect("a key was seen");
+        if spec.has(flags::BLOCKING) {
+            return Route::Block((!multi).then_some(owner));
+        }
         if multi {
             return route::multi_shard(entry, args);
         }
@@ -1230,6 +1275,7 @@ impl Engine {
                 scope,
                 remote: None,
                 touch: true,
+                may_block: false,
             },
             args,
             out,
@@ -1280,6 +1326,7 @@ impl Engine {
             return (Action::Continue, false);
         };
         let write = entry.spec.has(flags::WRITE);
+        let fullname = entry.fullname;
         let dirty_before = self.state.dirty;
         let mut ctx = Ctx {
             state: &mut self.state,
@@ -1295,8 +1342,16 @@ impl Engine {
             failed: false,
             scope: call.scope,
             remote: call.remote,
+            block: None,
         };
         handler(&mut ctx, args);
+        if let Some(deadline_ms) = ctx.block {
+            if call.may_block {
+                ctx.action = Action::Block { deadline_ms };
+            } else {
+                block::reply_timed_out(fullname, &mut ctx.reply);
+            }
+        }
         let (action, failed) = (ctx.action, ctx.failed);
         if call.touch && write && self.state.dirty != dirty_before {
             self.touch_keys(call.idx, args, call.dbi);
@@ -1306,7 +1361,12 @@ impl Engine {
 
     /// Marks dirty the watchers of command row `idx`'s keys in `args` (after a write).
     fn touch_keys(&mut self, idx: usize, args: Args<'_>, dbi: usize) {
-        if self.state.shards.iter().all(|s| s.watches.is_empty()) {
+        if self
+            .state
+            .shards
+            .iter()
+            .all(|s| s.watches.is_empty() && s.blocked.is_empty())
+        {
             return;
         }
         let st = &mut self.state;
@@ -1319,11 +1379,13 @@ impl Engine {
             if !(s >= first && s < first + shards.len()) {
                 return;
             }
-            let w = &mut shards[s - first].watches;
+            let sh = &mut shards[s - first];
             if any_db {
-                w.touch_all_dbs(key);
+                sh.watches.touch_all_dbs(key);
+                sh.blocked.signal_all_dbs(key);
             } else {
-                w.touch(dbi, key);
+                sh.watches.touch(dbi, key);
+                sh.blocked.signal(dbi, key);
             }
         });
     }
@@ -1347,6 +1409,7 @@ impl Engine {
             }
         }
         self.running_granted = false;
+        self.serve_ready(host);
     }
 
     /// Runs the commands of `batch` from `from` on, in order, on its shard (which this
@@ -1401,20 +1464,26 @@ impl Engine {
                 scope: local..local + 1,
                 remote: None,
                 touch: true,
+                may_block: false,
             },
             args.as_args(),
             &mut acc.out,
         );
         acc.ends.push(acc.out.len() as u32);
         self.count_call(host, None, *idx, start, failed);
+        if !batch.in_tx {
+            self.serve_ready(host);
+        }
     }
 
     /// Periodic work: one step of active expiry on every database, within a small budget,
     /// and forgetting ended WATCH sessions. Hosts call it `hz` times a second.
     pub fn tick(&mut self, host: &dyn Host) {
         let now_ms = host.now_us() / 1000;
+        self.time_out_blocked(now_ms);
         for shard in &mut self.state.shards {
             shard.watches.purge();
+            shard.blocked.purge();
             for db in &mut shard.dbs {
                 // Redis's adaptive rule: keep going while a quarter of what was looked at had
                 // expired, within a bound on work per tick.

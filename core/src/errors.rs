@@ -53,6 +53,8 @@ pub const CLIENT_NAME: &str =
     "ERR Client names cannot contain spaces, newlines or special characters.";
 /// Timeout that is not a number.
 pub const TIMEOUT_NOT_FLOAT: &str = "ERR timeout is not a float or out of range";
+/// A blocking command's timeout below zero (or too large to be held in milliseconds).
+pub const TIMEOUT_NEGATIVE: &str = "ERR timeout is negative";
 
 /// `ERR unknown command 'name', with args beginning with: 'a' 'b' ` (Redis quotes at most
 /// 128 bytes of the name and of each argument).

@@ -157,6 +157,58 @@ impl LongDouble {
         }
     }
 
+    /// Redis's `(long long) ceill(v * 1000.0)` on x86-64: the product rounded to a 64-bit
+    /// significand, rounded up to an integer, and `i64::MIN` (the "integer indefinite" of
+    /// the conversion) when that does not fit. A blocking command's timeout in ms.
+    pub fn ceil_millis(&self) -> i64 {
+        let (neg, mant, exp) = match *self {
+            LongDouble::Inf { .. } => return i64::MIN,
+            LongDouble::Finite { neg, mant, exp } => (neg, mant, exp),
+        };
+        if mant == 0 {
+            return 0;
+        }
+        // The exact product, then rounded to 64 significant bits, nearest even.
+        let mut p = mant as u128 * 1000;
+        let mut e = exp as i64;
+        let bits = 128 - p.leading_zeros() as i64;
+        if bits > 64 {
+            let s = (bits - 64) as u32;
+            let half = 1u128 << (s - 1);
+            let rem = p & ((1u128 << s) - 1);
+            p >>= s;
+            e += s as i64;
+            if rem > half || (rem == half && p & 1 == 1) {
+                p += 1;
+            }
+        }
+        // |value| = p * 2^e: its integer part, and whether a fraction is left.
+        let (int, frac) = if e >= 0 {
+            if e > 63 || p.leading_zeros() < e as u32 {
+                return i64::MIN;
+            }
+            (p << e, false)
+        } else if e <= -128 {
+            (0, true)
+        } else {
+            let s = (-e) as u32;
+            (p >> s, p & ((1u128 << s) - 1) != 0)
+        };
+        // ceil: up for a positive value with a fraction, toward zero for a negative one.
+        let mag = if !neg && frac { int + 1 } else { int };
+        if neg {
+            if mag > 1u128 << 63 {
+                i64::MIN
+            } else {
+                (mag as i128).wrapping_neg() as i64
+            }
+        } else if mag > i64::MAX as u128 {
+            i64::MIN
+        } else {
+            mag as i64
+        }
+    }
+
     /// True for an infinity.
     pub fn is_inf(&self) -> bool {
         matches!(self, LongDouble::Inf { .. })
@@ -730,6 +782,29 @@ mod tests {
 
     fn ld(s: &str) -> Option<LongDouble> {
         LongDouble::parse(s.as_bytes())
+    }
+
+    /// Timeouts as redis-server 7.0.15 takes them (each case run against it: a positive
+    /// result timed out, 0 blocked forever, a negative one answered "timeout is negative").
+    #[test]
+    fn timeout_millis_as_redis() {
+        let ms = |s: &str| ld(s).unwrap().ceil_millis();
+        assert_eq!(ms("0.001"), 1);
+        assert_eq!(ms("0.0009"), 1);
+        assert_eq!(ms("1e-300"), 1);
+        assert_eq!(ms("0x1p-20"), 1);
+        assert_eq!(ms("1."), 1000);
+        assert_eq!(ms("0x10"), 16000);
+        assert_eq!(ms("-0"), 0);
+        assert_eq!(ms("-0.0001"), 0);
+        assert_eq!(ms("-0.001"), 0);
+        assert_eq!(ms("-1"), -1000);
+        assert!(ms("9223372036854775.807") > 0);
+        assert_eq!(ms("9223372036854775.808"), i64::MIN);
+        assert_eq!(ms("1e20"), i64::MIN);
+        assert_eq!(ms("1e3000"), i64::MIN);
+        assert_eq!(ms("inf"), i64::MIN);
+        assert_eq!(ms("-inf"), i64::MIN);
     }
 
     fn human(v: LongDouble) -> alloc::string::String {

@@ -7,6 +7,7 @@
 //! ([`WatchTable`]). In the server a shard is owned by one thread and only that thread
 //! touches it.
 
+use crate::coord::block::BlockTable;
 use crate::coord::lock::LockTable;
 use crate::coord::watch::WatchTable;
 use crate::db::Db;
@@ -47,6 +48,8 @@ pub struct Shard {
     pub locks: LockTable,
     /// Keys of this shard that connections WATCH.
     pub watches: WatchTable,
+    /// Clients blocked on keys of this shard (BLPOP...).
+    pub blocked: BlockTable,
 }
 
 impl Shard {
@@ -60,6 +63,7 @@ impl Shard {
             dbs,
             locks: LockTable::default(),
             watches: WatchTable::default(),
+            blocked: BlockTable::default(),
         }
     }
 }

@@ -352,6 +352,9 @@ fn client_line(out: &mut String, c: &Conn, now_ms: u64, me: &Caller) {
         (c.last_cmd, 0, 0)
     };
     let mut flags = String::new();
+    if c.blocked.is_some() {
+        flags.push('b');
+    }
     if c.multi.is_some() {
         flags.push('x');
     }

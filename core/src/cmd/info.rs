@@ -153,7 +153,7 @@ pub fn info(ctx: &mut Ctx<'_>, args: Args<'_>) {
         w!(s, "maxclients:{}", cfg.maxclients);
         w!(s, "client_recent_max_input_buffer:0");
         w!(s, "client_recent_max_output_buffer:0");
-        w!(s, "blocked_clients:0");
+        w!(s, "blocked_clients:{}", totals.blocked_clients);
         w!(s, "tracking_clients:0");
         w!(s, "clients_in_timeout_table:0");
         add("Clients", s);

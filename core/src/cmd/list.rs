@@ -1,5 +1,8 @@
 //! Lists (Redis's `t_list.c`): LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX LSET
-//! LINSERT LREM LTRIM LPOS LMOVE RPOPLPUSH LMPOP. The blocking variants are not here yet.
+//! LINSERT LREM LTRIM LPOS LMOVE RPOPLPUSH LMPOP, and the blocking BLPOP BRPOP BLMOVE
+//! BRPOPLPUSH BLMPOP. A blocking command that finds data is its non-blocking sibling; one
+//! that finds nothing calls [`Ctx::block_until`] and the coordinator makes it wait
+//! (`coord::block`), then serves it by running it again narrowed to the key that filled.
 //!
 //! Every handler keeps Redis 7.0's order of checks, which decides the error a bad call
 //! gets: LRANGE, LREM and LTRIM parse their numbers before looking at the key; LINDEX and
@@ -12,6 +15,7 @@
 //! on several shards (LMPOP's keys are found through its key spec: it has movable keys).
 
 use super::{flags::*, CommandSpec, Group};
+use crate::coord::block;
 use crate::engine::Ctx;
 use crate::errors;
 use crate::num::parse_long;
@@ -29,6 +33,40 @@ const PUSH_COMPLEXITY: &str = "O(1) for each element added, so O(N) to add N ele
 
 /// The list family's table.
 pub static COMMANDS: &[CommandSpec] = &[
+    list("blmove", 6, WRITE | DENYOOM | NOSCRIPT | BLOCKING, blmove)
+        .keys(1, 2, 1)
+        .since("6.2.0")
+        .doc(
+            "Pop an element from a list, push it to another list and return it; or block until one is available",
+            "O(1)",
+        ),
+    list("blmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, blmpop)
+        .since("7.0.0")
+        .doc(
+            "Pop elements from a list, or block until one is available",
+            "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
+        ),
+    list("blpop", -3, WRITE | NOSCRIPT | BLOCKING, blpop)
+        .keys(1, -2, 1)
+        .since("2.0.0")
+        .doc(
+            "Remove and get the first element in a list, or block until one is available",
+            "O(N) where N is the number of provided keys.",
+        ),
+    list("brpop", -3, WRITE | NOSCRIPT | BLOCKING, brpop)
+        .keys(1, -2, 1)
+        .since("2.0.0")
+        .doc(
+            "Remove and get the last element in a list, or block until one is available",
+            "O(N) where N is the number of provided keys.",
+        ),
+    list("brpoplpush", 4, WRITE | DENYOOM | NOSCRIPT | BLOCKING, brpoplpush)
+        .keys(1, 2, 1)
+        .since("2.2.0")
+        .doc(
+            "Pop an element from a list, push it to another list and return it; or block until one is available",
+            "O(1)",
+        ),
     list("linsert", 5, WRITE | DENYOOM, linsert)
         .keys(1, 1, 1)
         .since("2.2.0")
@@ -344,12 +382,26 @@ fn rpop(ctx: &mut Ctx<'_>, args: Args<'_>) {
 
 /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
 fn lmpop(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    lmpop_generic(ctx, args, 1, None)
+}
+
+/// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
+fn blmpop(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    match block::parse_timeout(args.get(1), ctx.now_ms) {
+        Ok(deadline) => lmpop_generic(ctx, args, 2, Some(deadline)),
+        Err(text) => ctx.error(text),
+    }
+}
+
+/// LMPOP from the numkeys at `at` on (Redis's `lmpopGenericCommand`); a blocking call
+/// (`deadline`) that finds nothing blocks.
+fn lmpop_generic(ctx: &mut Ctx<'_>, args: Args<'_>, at: usize, deadline: Option<u64>) {
     let argc = args.len();
-    let numkeys = match parse_long(args.get(1)) {
+    let numkeys = match parse_long(args.get(at)) {
         Some(n) if n >= 1 => n as u64,
         _ => return ctx.error(errors::LMPOP_NUMKEYS),
     };
-    let where_idx = match numkeys.checked_add(2) {
+    let where_idx = match numkeys.checked_add(at as u64 + 1) {
         Some(w) if w < argc as u64 => w as usize,
         _ => return ctx.error(errors::SYNTAX),
     };
@@ -372,7 +424,7 @@ fn lmpop(ctx: &mut Ctx<'_>, args: Args<'_>) {
         j += 1;
     }
     let count = count.unwrap_or(1);
-    for i in 2..where_idx {
+    for i in at + 1..where_idx {
         let key = args.get(i);
         match probe(ctx, key, false) {
             Found::Missing => continue,
@@ -385,7 +437,49 @@ fn lmpop(ctx: &mut Ctx<'_>, args: Args<'_>) {
             }
         }
     }
-    ctx.reply.null_array();
+    match deadline {
+        Some(d) => ctx.block_until(d),
+        None => ctx.reply.null_array(),
+    }
+}
+
+/// BLPOP / BRPOP key [key ...] timeout (Redis's `blockingPopGenericCommand`).
+fn blocking_pop(ctx: &mut Ctx<'_>, args: Args<'_>, front: bool) {
+    let last = args.len() - 1;
+    let deadline = match block::parse_timeout(args.get(last), ctx.now_ms) {
+        Ok(d) => d,
+        Err(text) => return ctx.error(text),
+    };
+    for i in 1..last {
+        let key = args.get(i);
+        match probe(ctx, key, false) {
+            Found::Missing => continue,
+            Found::WrongType => return ctx.wrong_type(),
+            Found::List => {
+                ctx.reply.array(2);
+                ctx.reply.bulk(key);
+                let l = list_at(ctx, key);
+                let v = if front { l.pop_front() } else { l.pop_back() };
+                if let Some(v) = v {
+                    reply_item(&mut ctx.reply, v.item());
+                }
+                delete_if_empty(ctx, key);
+                ctx.dirty(1);
+                return;
+            }
+        }
+    }
+    ctx.block_until(deadline);
+}
+
+/// BLPOP key [key ...] timeout
+fn blpop(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    blocking_pop(ctx, args, true)
+}
+
+/// BRPOP key [key ...] timeout
+fn brpop(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    blocking_pop(ctx, args, false)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -707,6 +801,33 @@ fn lmove(ctx: &mut Ctx<'_>, args: Args<'_>) {
 /// RPOPLPUSH source destination
 fn rpoplpush(ctx: &mut Ctx<'_>, args: Args<'_>) {
     lmove_generic(ctx, args.get(1), args.get(2), false, true)
+}
+
+/// BLMOVE and BRPOPLPUSH once their arguments parsed (Redis's `blmoveGenericCommand`): the
+/// source decides whether it moves now or blocks.
+fn blmove_generic(ctx: &mut Ctx<'_>, args: Args<'_>, from_left: bool, to_left: bool, t: &[u8]) {
+    let deadline = match block::parse_timeout(t, ctx.now_ms) {
+        Ok(d) => d,
+        Err(text) => return ctx.error(text),
+    };
+    match probe(ctx, args.get(1), false) {
+        Found::WrongType => ctx.wrong_type(),
+        Found::Missing => ctx.block_until(deadline),
+        Found::List => lmove_generic(ctx, args.get(1), args.get(2), from_left, to_left),
+    }
+}
+
+/// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout
+fn blmove(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    let (Some(from), Some(to)) = (parse_where(args.get(3)), parse_where(args.get(4))) else {
+        return ctx.error(errors::SYNTAX);
+    };
+    blmove_generic(ctx, args, from, to, args.get(5))
+}
+
+/// BRPOPLPUSH source destination timeout
+fn brpoplpush(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    blmove_generic(ctx, args, false, true, args.get(3))
 }
 
 #[cfg(test)]

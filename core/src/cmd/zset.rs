@@ -11,6 +11,7 @@
 //! so that sets with mixed scores answer as Redis's do.
 
 use super::{flags::*, CommandSpec, Group};
+use crate::coord::block;
 use crate::db::Db;
 use crate::engine::Ctx;
 use crate::errors;
@@ -237,6 +238,26 @@ pub static COMMANDS: &[CommandSpec] = &[
         .doc(
             "Intersect multiple sorted sets and return the cardinality of the result",
             "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.",
+        ),
+    CommandSpec::new("bzmpop", -5, WRITE | BLOCKING | MOVABLE_KEYS, Group::SortedSet, bzmpop)
+        .since("7.0.0")
+        .doc(
+            "Remove and return members with scores in a sorted set or block until one is available",
+            "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
+        ),
+    CommandSpec::new("bzpopmax", -3, WRITE | NOSCRIPT | FAST | BLOCKING, Group::SortedSet, bzpopmax)
+        .keys(1, -2, 1)
+        .since("5.0.0")
+        .doc(
+            "Remove and return the member with the highest score from one or more sorted sets, or block until one is available",
+            "O(log(N)) with N being the number of elements in the sorted set.",
+        ),
+    CommandSpec::new("bzpopmin", -3, WRITE | NOSCRIPT | FAST | BLOCKING, Group::SortedSet, bzpopmin)
+        .keys(1, -2, 1)
+        .since("5.0.0")
+        .doc(
+            "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available",
+            "O(log(N)) with N being the number of elements in the sorted set.",
         ),
     CommandSpec::new("zmpop", -4, WRITE | MOVABLE_KEYS, Group::SortedSet, zmpop)
         .since("7.0.0")
@@ -1236,11 +1257,66 @@ fn zpop_generic(
 
 /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
 fn zmpop(ctx: &mut Ctx<'_>, args: Args<'_>) {
-    let numkeys = match num::parse_long(args.get(1)) {
+    zmpop_generic(ctx, args, 1, None)
+}
+
+/// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
+fn bzmpop(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    match block::parse_timeout(args.get(1), ctx.now_ms) {
+        Ok(deadline) => zmpop_generic(ctx, args, 2, Some(deadline)),
+        Err(text) => ctx.error(text),
+    }
+}
+
+/// BZPOPMIN key [key ...] timeout
+fn bzpopmin(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    bzpop_minmax(ctx, args, false)
+}
+
+/// BZPOPMAX key [key ...] timeout
+fn bzpopmax(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    bzpop_minmax(ctx, args, true)
+}
+
+fn bzpop_minmax(ctx: &mut Ctx<'_>, args: Args<'_>, max: bool) {
+    let last = args.len() - 1;
+    match block::parse_timeout(args.get(last), ctx.now_ms) {
+        Ok(deadline) => {
+            let keys: Vec<&[u8]> = (1..last).map(|i| args.get(i)).collect();
+            blocking_zpop(ctx, &keys, max, -1, false, deadline)
+        }
+        Err(text) => ctx.error(text),
+    }
+}
+
+/// Redis's `blockingGenericZpopCommand`: pops from the first non-empty key, or blocks.
+fn blocking_zpop(
+    ctx: &mut Ctx<'_>,
+    keys: &[&[u8]],
+    max: bool,
+    count: i64,
+    nested: bool,
+    deadline: u64,
+) {
+    let now = ctx.now_ms;
+    for &k in keys {
+        match lookup(ctx.state.db(ctx.dbi, k), k, now) {
+            Err(()) => return ctx.wrong_type(),
+            Ok(None) => continue,
+            Ok(Some(_)) => return zpop_generic(ctx, &[k], max, true, count, nested, nested),
+        }
+    }
+    ctx.block_until(deadline);
+}
+
+/// ZMPOP from the numkeys at `at` on; a blocking call (`deadline`) that finds nothing
+/// blocks.
+fn zmpop_generic(ctx: &mut Ctx<'_>, args: Args<'_>, at: usize, deadline: Option<u64>) {
+    let numkeys = match num::parse_long(args.get(at)) {
         Some(n) if n >= 1 => n as usize,
         _ => return ctx.error(errors::ZNUMKEYS_POSITIVE),
     };
-    let where_idx = 1usize.saturating_add(numkeys).saturating_add(1);
+    let where_idx = at.saturating_add(numkeys).saturating_add(1);
     if where_idx >= args.len() {
         return ctx.error(errors::SYNTAX);
     }
@@ -1270,8 +1346,11 @@ fn zmpop(ctx: &mut Ctx<'_>, args: Args<'_>) {
     if count == -1 {
         count = 1;
     }
-    let keys: Vec<&[u8]> = (2..2 + numkeys).map(|i| args.get(i)).collect();
-    zpop_generic(ctx, &keys, max, true, count, true, true);
+    let keys: Vec<&[u8]> = (at + 1..at + 1 + numkeys).map(|i| args.get(i)).collect();
+    match deadline {
+        Some(d) => blocking_zpop(ctx, &keys, max, count, true, d),
+        None => zpop_generic(ctx, &keys, max, true, count, true, true),
+    }
 }
 
 // ---------------------------------------------------------------------------------------

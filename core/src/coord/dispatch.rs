@@ -1,6 +1,7 @@
 //! The plans: what [`run`] does for each [`Route`], and [`run_segment`], the squashed run of
 //! a pipeline's single-shard commands.
 
+use super::block::{self, Ticket};
 use super::lock::{Cont, LockSet, Mode};
 use super::merge;
 use super::multi;
@@ -103,6 +104,7 @@ pub(crate) async fn dispatch(
                         scope,
                         remote: None,
                         touch: true,
+                        may_block: false,
                     },
                     args.as_args(),
                     out,
@@ -136,13 +138,24 @@ pub(crate) async fn dispatch(
             }
         }
         Route::Split(kind) => split(m, caller, idx, args, kind, in_tx, out).await,
-        Route::Gather => gather(m, caller, idx, args, in_tx, out).await,
+        Route::Gather => gather(m, caller, idx, args, in_tx, out, None).await,
         Route::AllShards(kind) => all_shards(m, caller, idx, args, kind, in_tx, out).await,
         Route::Scan => scan(m, caller, args, out).await,
         Route::RandomKey => randomkey(m, caller, out).await,
         Route::Facts(f) => facts(m, caller, idx, args, f, out).await,
         Route::Exec => multi::exec(m, caller, out).await,
         Route::Watch => multi::watch(m, caller, args, out).await,
+        // In MULTI it runs as any command (and answers as if timed out when it finds
+        // nothing).
+        Route::Block(Some(s)) if in_tx => {
+            let r = Routed {
+                idx,
+                route: Route::Shard(s),
+            };
+            Box::pin(dispatch(m, caller, r, args, true, out)).await
+        }
+        Route::Block(None) if in_tx => gather(m, caller, idx, args, true, out, None).await,
+        Route::Block(shard) => block::start(m, caller, idx, args, shard, None, out).await,
     }
 }
 
@@ -175,6 +188,7 @@ fn run_part(
             scope: local..local + 1,
             remote: None,
             touch: true,
+            may_block: false,
         },
         args.as_args(),
         &mut out,
@@ -216,7 +230,7 @@ impl Engine {
 
     /// Runs a gathered command: the fetched entries go into the scratch shard, the handler
     /// runs there, and what it changed comes back (each key's new entry, or none).
-    #[allow(clippy::type_complexity)]
+    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
     fn run_gathered(
         &mut self,
         h: &dyn Host,
@@ -224,6 +238,7 @@ impl Engine {
         idx: usize,
         args: &OwnedArgs,
         fetched: Vec<(usize, Key, Option<Entry>)>,
+        may_block: bool,
         out: &mut Vec<u8>,
     ) -> (Action, bool, Vec<(usize, Key, Option<Entry>)>) {
         let dirty_before = self.state.dirty;
@@ -246,6 +261,7 @@ impl Engine {
                     scope: 0..1,
                     remote: None,
                     touch: false,
+                    may_block,
                 },
                 args.as_args(),
                 out,
@@ -282,6 +298,7 @@ impl Engine {
                 }
             }
             sh.watches.touch(db, key.as_bytes());
+            sh.blocked.signal(db, key.as_bytes());
         }
     }
 }
@@ -429,14 +446,16 @@ fn fetch(
 
 /// Any other command with keys on several shards: under the keys' locks, their entries
 /// come to this thread, the handler runs here on a scratch shard, and what it changed goes
-/// back to the owners.
-async fn gather(
+/// back to the owners. With a `ticket`, a blocking command that would block registers it
+/// with each shard before that shard's locks are released.
+pub(super) async fn gather(
     m: &dyn Messenger,
     caller: Caller,
     idx: usize,
     args: &OwnedArgs,
     in_tx: bool,
     out: &mut Vec<u8>,
+    ticket: Option<alloc::sync::Arc<Ticket>>,
 ) -> Outcome {
     let (keys, fullname, readonly, databases) = local(m, |e, _| {
         let entry = &e.state.commands.entries[idx];
@@ -502,23 +521,42 @@ async fn gather(
         };
         fetched.extend(got);
     }
-    let (action, failed, changes) =
-        local(m, |e, h| e.run_gathered(h, caller, idx, args, fetched, out));
+    let may_block = ticket.is_some();
+    let (action, failed, changes) = local(m, |e, h| {
+        e.run_gathered(h, caller, idx, args, fetched, may_block, out)
+    });
+    let blocked = match (action, ticket) {
+        (Action::Block { deadline_ms }, Some(t)) => {
+            t.set_deadline(deadline_ms);
+            Some(t)
+        }
+        _ => None,
+    };
     let mut changes = changes;
     for s in shards {
         let mine: Vec<(usize, Key, Option<Entry>)>;
         (mine, changes) = changes
             .into_iter()
             .partition(|(_, k, _)| shard_of(k.as_bytes(), n) == s);
+        let t = blocked.clone();
         post(m, s, move |e, h| {
             if !mine.is_empty() {
                 e.apply_changes(s, mine);
+            }
+            if let Some(t) = t {
+                e.register_block(s, &t);
             }
             if !in_tx {
                 e.unlock(h, s, txid);
             }
         });
     }
+    let action = match (action, &blocked) {
+        (Action::Block { .. }, Some(t)) => Action::Block {
+            deadline_ms: t.deadline_ms(),
+        },
+        (a, _) => a,
+    };
     Outcome {
         action,
         failed,
@@ -741,6 +779,7 @@ async fn facts(
                 scope,
                 remote: Some(&mut remote),
                 touch: false,
+                may_block: false,
             },
             args.as_args(),
             out,

@@ -40,6 +40,7 @@
 //! the commands of its connection behind it); on a shard with no lock at all, it pays one
 //! comparison.
 
+pub mod block;
 pub mod lock;
 pub mod route;
 pub mod watch;
@@ -48,6 +49,7 @@ mod dispatch;
 mod merge;
 mod multi;
 
+pub use block::unblock;
 pub use dispatch::{run, run_segment};
 
 use crate::engine::{Engine, Host};

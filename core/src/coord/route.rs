@@ -122,6 +122,9 @@ pub enum Route {
     Exec,
     /// WATCH.
     Watch,
+    /// A blocking command (outside MULTI): its first attempt on the shard of its keys
+    /// (`Some`) or gathered from several (`None`); it may block.
+    Block(Option<usize>),
 }
 
 /// Calls `f` with each key of the command line `args` of command `entry`, in order

@@ -124,15 +124,49 @@ impl SingleHost {
         self.run_on(self.conn, args)
     }
 
-    /// Runs a command on connection `c` and decodes its reply.
+    /// Runs a command on connection `c` and decodes its reply. A command that blocks
+    /// (BLPOP on an empty list...) panics: use [`try_run_on`](Self::try_run_on).
     pub fn run_on<A: AsRef<[u8]>>(&mut self, c: ConnId, args: &[A]) -> Value {
         let raw = self.run_raw_on(c, args);
-        match decode(&raw) {
-            Ok(Some((v, n))) if n == raw.len() => v,
-            other => panic!(
-                "engine wrote a malformed reply {other:?}: {:?}",
-                String::from_utf8_lossy(&raw)
-            ),
+        decode_one(&raw)
+    }
+
+    /// Runs a command on connection `c`: its decoded reply, or `None` when it blocked (its
+    /// reply comes from [`blocked_reply`](Self::blocked_reply) once it is served or times
+    /// out).
+    pub fn try_run_on<A: AsRef<[u8]>>(&mut self, c: ConnId, args: &[A]) -> Option<Value> {
+        let owned = OwnedArgs::from_iter(args.iter().map(|a| a.as_ref()));
+        let mut out = Vec::new();
+        let action = self
+            .engine
+            .execute(c, owned.as_args(), &self.clock, &mut out);
+        self.drop_killed();
+        match action {
+            Action::Block { .. } => None,
+            Action::Sleep(us) => {
+                self.advance_us(us);
+                Some(decode_one(&out))
+            }
+            _ => Some(decode_one(&out)),
+        }
+    }
+
+    /// True while connection `c` waits in a blocking command.
+    pub fn is_blocked(&mut self, c: ConnId) -> bool {
+        self.engine.conn(c).is_some_and(|x| x.blocked.is_some())
+    }
+
+    /// The reply of connection `c`'s blocked command once it was served or timed out (see
+    /// [`advance`](Self::advance)); `None` while it still waits (or when it is not blocked).
+    pub fn blocked_reply(&mut self, c: ConnId) -> Option<Value> {
+        let t = self.engine.blocked_ticket(c)?;
+        if t.is_waiting() {
+            return None;
+        }
+        let mut out = Vec::new();
+        match self.engine.unblock(c, &self.clock, &mut out) {
+            Action::Block { .. } => None,
+            _ => Some(decode_one(&out)),
         }
     }
 
@@ -151,6 +185,11 @@ impl SingleHost {
         if let Action::Sleep(us) = action {
             self.advance_us(us);
         }
+        assert!(
+            !matches!(action, Action::Block { .. }),
+            "{} blocked: use try_run_on",
+            String::from_utf8_lossy(owned.as_args().get(0))
+        );
         self.drop_killed();
         std::mem::take(&mut self.out)
     }
@@ -209,6 +248,17 @@ impl SingleHost {
     /// Runs the periodic work (active expiry) once without moving the clock.
     pub fn tick(&mut self) {
         self.engine.tick(&self.clock);
+    }
+}
+
+/// Decodes exactly one reply.
+fn decode_one(raw: &[u8]) -> Value {
+    match decode(raw) {
+        Ok(Some((v, n))) if n == raw.len() => v,
+        other => panic!(
+            "engine wrote a malformed reply {other:?}: {:?}",
+            String::from_utf8_lossy(raw)
+        ),
     }
 }
 

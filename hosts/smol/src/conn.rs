@@ -20,20 +20,24 @@
 //! dropped from its front after each round. Unparsed bytes above
 //! `client-query-buffer-limit` close the connection without a reply, as in Redis.
 
-use crate::reactor::Async;
-use crate::server::{Shard, ShutdownRequest};
+use crate::reactor::{Async, Reactor, Timer};
+use crate::server::{Shard, ShutdownRequest, ThreadMessenger};
 use crate::sys;
 use crate::{verbose, warning};
+use anax_core::coord::block::Resolution;
 use anax_core::coord::{self, route::Route};
 use anax_core::{Action, ClientAddr, ConnId, Routed, Step};
 use anax_protocol::{Limits, OwnedArgs, Parsed, RequestParser};
 use futures_lite::future;
 use std::fmt::Write as _;
+use std::future::Future;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::fd::AsRawFd;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::task::Poll;
+use std::time::{Duration, Instant};
 
 /// Redis's `PROTO_IOBUF_LEN`: the first size of the input buffer.
 pub const READ_BUF_INITIAL: usize = 16 * 1024;
@@ -319,6 +323,7 @@ impl Conn<'_> {
                 Next::Done(action) => self.apply(action),
                 Next::Run(r, owned) => {
                     let action = coord::run(&m, self.id, r, owned, &mut self.out).await;
+                    let action = self.wait_if_blocked(&m, action).await;
                     self.apply(action);
                 }
                 Next::After(owned) => {
@@ -338,6 +343,7 @@ impl Conn<'_> {
                         }) => segment.push((s, idx, owned)),
                         Step::Routed(r) => {
                             let action = coord::run(&m, self.id, r, owned, &mut self.out).await;
+                            let action = self.wait_if_blocked(&m, action).await;
                             self.apply(action);
                         }
                     }
@@ -367,7 +373,73 @@ impl Conn<'_> {
                 self.close = Some(Close::Shutdown(ShutdownRequest { save }))
             }
             Action::Sleep(us) => self.shard.sleep_all(us),
+            // Waited for by `wait_if_blocked`.
+            Action::Block { .. } => {}
         }
+    }
+
+    /// A blocking command blocked: waits (running nothing more of this connection) until a
+    /// shard serves it, its deadline passes, or the client hangs up, then writes its
+    /// reply. Earlier replies are flushed first, and input keeps being read (and kept), as
+    /// Redis does for a blocked client.
+    async fn wait_if_blocked(&mut self, m: &ThreadMessenger<'_>, mut action: Action) -> Action {
+        enum Woke {
+            Answered,
+            Deadline,
+            Writable,
+            Readable,
+        }
+        while let Action::Block { deadline_ms } = action {
+            let ticket = self.shard.engine.borrow().blocked_ticket(self.id);
+            let Some(ticket) = ticket else {
+                return Action::Continue;
+            };
+            let mut hung_up = self.pending_output() > 0 && self.write().is_err();
+            let mut timer = deadline_timer(&self.shard.reactor, deadline_ms);
+            while !hung_up {
+                let woke = future::poll_fn(|cx| {
+                    if ticket.poll_answered(cx).is_ready() {
+                        return Poll::Ready(Woke::Answered);
+                    }
+                    if let Some(t) = timer.as_mut() {
+                        if Pin::new(t).poll(cx).is_ready() {
+                            return Poll::Ready(Woke::Deadline);
+                        }
+                    }
+                    if self.pending_output() > 0 && self.io.poll_writable(cx).is_ready() {
+                        return Poll::Ready(Woke::Writable);
+                    }
+                    if self.io.poll_readable(cx).is_ready() {
+                        return Poll::Ready(Woke::Readable);
+                    }
+                    Poll::Pending
+                })
+                .await;
+                match woke {
+                    Woke::Answered => break,
+                    Woke::Deadline => {
+                        ticket.resolve(Resolution::TimedOut);
+                        break;
+                    }
+                    Woke::Writable => hung_up = self.write().is_err(),
+                    Woke::Readable => {
+                        self.may_read = true;
+                        hung_up = match self.read() {
+                            Ok(ReadOutcome::Eof) | Err(_) => true,
+                            Ok(_) => self.over_query_limit(),
+                        };
+                    }
+                }
+            }
+            if hung_up {
+                ticket.resolve(Resolution::Gone);
+                let _ = coord::unblock(m, self.id, &mut self.out).await;
+                self.close = Some(Close::AfterReply);
+                return Action::Close;
+            }
+            action = coord::unblock(m, self.id, &mut self.out).await;
+        }
+        action
     }
 
     /// Drops consumed bytes from the front of the input buffer.
@@ -469,6 +541,17 @@ impl Conn<'_> {
         }
         Ok(())
     }
+}
+
+/// A timer for a blocked command's deadline (Unix ms; 0: none).
+fn deadline_timer(reactor: &Rc<Reactor>, deadline_ms: u64) -> Option<Timer> {
+    if deadline_ms == 0 {
+        return None;
+    }
+    let left = deadline_ms.saturating_sub(sys::now_us() / 1000);
+    Instant::now()
+        .checked_add(Duration::from_millis(left))
+        .map(|at| reactor.sleep_until(at))
 }
 
 /// A `CLIENT LIST`-style line for log messages.
