@@ -296,6 +296,23 @@ pub struct CmdEntry {
     pub special: Special,
 }
 
+/// The full names (`container|sub`) of every subcommand, in table order: built and leaked
+/// once for the process, however many engines it creates (one per thread, or one per
+/// fuzzer input).
+fn sub_fullnames() -> &'static [&'static str] {
+    static NAMES: spin::Once<Vec<&'static str>> = spin::Once::new();
+    NAMES.call_once(|| {
+        let mut v = Vec::new();
+        for spec in cmd::all() {
+            for sub in spec.subcommands {
+                let full = alloc::format!("{}|{}", spec.name, sub.name);
+                v.push(&*alloc::boxed::Box::leak(full.into_boxed_str()));
+            }
+        }
+        v
+    })
+}
+
 /// The command table: lookup by name and the counters.
 pub struct CommandTable {
     by_name: HashMap<&'static [u8], usize, foldhash::fast::FixedState>,
@@ -309,6 +326,7 @@ impl CommandTable {
             by_name: HashMap::with_hasher(foldhash::fast::FixedState::with_seed(7)),
             entries: Vec::new(),
         };
+        let mut fullnames = sub_fullnames().iter();
         for spec in cmd::all() {
             let idx = t.entries.len();
             t.entries.push(CmdEntry {
@@ -320,9 +338,7 @@ impl CommandTable {
             });
             t.by_name.insert(spec.name.as_bytes(), idx);
             for sub in spec.subcommands {
-                let full: &'static str = alloc::boxed::Box::leak(
-                    alloc::format!("{}|{}", spec.name, sub.name).into_boxed_str(),
-                );
+                let full: &'static str = fullnames.next().expect("one name per subcommand");
                 let sidx = t.entries.len();
                 t.entries.push(CmdEntry {
                     spec: sub,
