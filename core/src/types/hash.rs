@@ -27,10 +27,12 @@ pub struct Hash {
     repr: Repr,
 }
 
+/// The table is boxed so that a small hash (the common case: millions of them) costs
+/// only its listpack's 32 bytes plus the buffer, not the size of the big encoding.
 #[derive(Clone, Debug, PartialEq)]
 enum Repr {
     Listpack(Listpack),
-    Table(Table),
+    Table(alloc::boxed::Box<Table>),
 }
 
 impl Default for Hash {
@@ -64,7 +66,7 @@ impl Hash {
     pub fn memory_usage(&self) -> usize {
         match &self.repr {
             Repr::Listpack(l) => l.buf.capacity(),
-            Repr::Table(t) => t.memory_usage(),
+            Repr::Table(t) => core::mem::size_of::<Table>() + t.memory_usage(),
         }
     }
 
@@ -101,7 +103,7 @@ impl Hash {
             for (f, v) in l.iter() {
                 t.insert(f, v);
             }
-            self.repr = Repr::Table(t);
+            self.repr = Repr::Table(alloc::boxed::Box::new(t));
         }
     }
 
@@ -551,6 +553,12 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_small_hash_is_small() {
+        // Value::Hash boxes a Hash: a listpack hash is this plus its buffer.
+        assert!(core::mem::size_of::<Hash>() <= 32);
+    }
     use alloc::collections::BTreeMap;
     use alloc::format;
     use alloc::vec;
