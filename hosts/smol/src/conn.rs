@@ -26,7 +26,7 @@ use crate::sys;
 use crate::{verbose, warning};
 use anax_core::coord::block::Resolution;
 use anax_core::coord::{self, route::Route};
-use anax_core::{Action, ClientAddr, ConnId, Routed, Step};
+use anax_core::{errors, Action, ClientAddr, ConnId, Routed, Step};
 use anax_protocol::{Limits, OwnedArgs, Parsed, RequestParser};
 use futures_lite::future;
 use std::fmt::Write as _;
@@ -77,6 +77,15 @@ pub async fn serve(shard: Rc<Shard>, stream: TcpStream, peer: SocketAddr) {
         return;
     };
     let _guard = Registered { shard: &shard, id };
+    if protected_mode_denies(&shard, &peer) {
+        // As Redis's `clientAcceptHandler`: one best-effort write, then close; counted as
+        // rejected, not as a connection received.
+        let _ = (&stream).write(errors::PROTECTED_MODE.as_bytes());
+        let mut engine = shard.engine.borrow_mut();
+        engine.state.stats.rejected_connections += 1;
+        engine.state.stats.total_connections_received -= 1;
+        return;
+    }
     if let Err(e) = stream
         .set_nonblocking(true)
         .and_then(|()| stream.set_nodelay(true))
@@ -104,6 +113,8 @@ pub async fn serve(shard: Rc<Shard>, stream: TcpStream, peer: SocketAddr) {
         sent: 0,
         close: None,
         held_back: false,
+        last_io: Instant::now(),
+        soft_over_since: None,
     };
     if let Err(e) = conn.run().await {
         verbose!("Error with client connection: {}", e);
@@ -162,6 +173,10 @@ struct Conn<'a> {
     /// The last `process` stopped for output over the high water mark, with requests
     /// possibly still buffered.
     held_back: bool,
+    /// The last read or write: the idle `timeout` counts from it.
+    last_io: Instant,
+    /// Since when the output has been over the soft `client-output-buffer-limit`.
+    soft_over_since: Option<Instant>,
 }
 
 /// What a read brought.
@@ -175,6 +190,10 @@ impl Conn<'_> {
     async fn run(&mut self) -> io::Result<()> {
         loop {
             self.process().await;
+            // Checked before writing, as Redis checks when a reply is added.
+            if self.over_output_limit() {
+                return Ok(());
+            }
             if self.pending_output() > 0 {
                 self.write()?;
             }
@@ -209,11 +228,18 @@ impl Conn<'_> {
                 }
             }
             let want_write = self.pending_output() > 0;
-            let (readable, _) = future::poll_fn(|cx| {
+            let idle_limit = self.idle_limit();
+            let mut idle_timer = idle_limit
+                .and_then(|d| self.last_io.checked_add(d))
+                .map(|at| self.shard.reactor.sleep_until(at));
+            let (readable, _, idle) = future::poll_fn(|cx| {
                 let r = self.io.poll_readable(cx).is_ready();
                 let w = want_write && self.io.poll_writable(cx).is_ready();
-                if r || w {
-                    Poll::Ready((r, w))
+                let i = idle_timer
+                    .as_mut()
+                    .is_some_and(|t| Pin::new(t).poll(cx).is_ready());
+                if r || w || i {
+                    Poll::Ready((r, w, i))
                 } else {
                     Poll::Pending
                 }
@@ -222,11 +248,56 @@ impl Conn<'_> {
             if readable {
                 self.may_read = true;
             }
+            if idle && !readable && idle_limit.is_some_and(|d| self.last_io.elapsed() >= d) {
+                verbose!("Closing idle client");
+                return Ok(());
+            }
         }
     }
 
     fn pending_output(&self) -> usize {
         self.out.len() - self.sent
+    }
+
+    /// The idle `timeout`, when set.
+    fn idle_limit(&self) -> Option<Duration> {
+        let secs = self.shard.engine.borrow().config().timeout;
+        (secs > 0).then(|| Duration::from_secs(secs))
+    }
+
+    /// Redis's `client-output-buffer-limit` for normal clients: true (after logging) when
+    /// the output waiting for the client is over the hard limit, or has been over the soft
+    /// limit for its seconds; the connection then closes without flushing, as Redis's
+    /// `closeClientOnOutputBufferLimitReached`. As in Redis, the first 16 KB (its static
+    /// reply buffer) do not count.
+    fn over_output_limit(&mut self) -> bool {
+        let used = self.pending_output().saturating_sub(REPLY_BUFFER);
+        if used == 0 {
+            self.soft_over_since = None;
+            return false;
+        }
+        let (hard, soft, secs) = {
+            let engine = self.shard.engine.borrow();
+            normal_output_limit(engine.config())
+        };
+        let over_hard = hard > 0 && used as u64 >= hard;
+        let over_soft = soft > 0 && used as u64 >= soft;
+        if !over_soft {
+            self.soft_over_since = None;
+        }
+        let soft_expired = over_soft && {
+            let since = *self.soft_over_since.get_or_insert_with(Instant::now);
+            since.elapsed() >= Duration::from_secs(secs)
+        };
+        if !(over_hard || soft_expired) {
+            return false;
+        }
+        let engine = self.shard.engine.borrow();
+        warning!(
+            "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+            client_info(&engine, self.id, self.end - self.start)
+        );
+        true
     }
 
     /// Parses and runs every complete request buffered, while output stays under the high
@@ -486,6 +557,7 @@ impl Conn<'_> {
                 Ok(0) => return Ok(ReadOutcome::Eof),
                 Ok(n) => {
                     self.end += n;
+                    self.last_io = Instant::now();
                     // A short read emptied the socket: wait for the next edge.
                     self.may_read = n == room;
                     return Ok(ReadOutcome::Data);
@@ -506,7 +578,10 @@ impl Conn<'_> {
         while self.sent < self.out.len() {
             match self.io.get_ref().write(&self.out[self.sent..]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-                Ok(n) => self.sent += n,
+                Ok(n) => {
+                    self.sent += n;
+                    self.last_io = Instant::now();
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.io.clear_writable();
                     break;
@@ -541,6 +616,45 @@ impl Conn<'_> {
         }
         Ok(())
     }
+}
+
+/// Bytes of output Redis keeps in a client's static buffer, not counted against
+/// `client-output-buffer-limit` (`PROTO_REPLY_CHUNK_BYTES`).
+const REPLY_BUFFER: usize = 16 * 1024;
+
+/// The `normal` class of `client-output-buffer-limit`: (hard bytes, soft bytes, soft
+/// seconds), 0 meaning no limit.
+fn normal_output_limit(config: &anax_core::Config) -> (u64, u64, u64) {
+    let text = config
+        .get_text("client-output-buffer-limit")
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words
+        .chunks(4)
+        .find(|g| g.len() == 4 && g[0] == "normal")
+        .map(|g| {
+            let n = |s: &str| s.parse::<u64>().unwrap_or(0);
+            (n(g[1]), n(g[2]), n(g[3]))
+        })
+        .unwrap_or((0, 0, 0))
+}
+
+/// Protected mode (Redis's `clientAcceptHandler`): with `protected-mode yes` and no
+/// password, only clients from the loopback interface are served.
+fn protected_mode_denies(shard: &Shard, peer: &SocketAddr) -> bool {
+    let engine = shard.engine.borrow();
+    let config = engine.config();
+    if !config.protected_mode || !config.requirepass.is_empty() {
+        return false;
+    }
+    let local = match peer.ip() {
+        std::net::IpAddr::V4(a) => a.is_loopback(),
+        std::net::IpAddr::V6(a) => {
+            a.is_loopback() || a.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    };
+    !local
 }
 
 /// A timer for a blocked command's deadline (Unix ms; 0: none).
