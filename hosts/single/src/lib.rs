@@ -208,7 +208,8 @@ impl SingleHost {
                 Ok(Parsed::Request(args, n)) => {
                     let action = self.engine.execute(self.conn, args, &self.clock, &mut out);
                     pos += n;
-                    if action == Action::Close {
+                    // A blocked connection runs nothing more (the server would wait).
+                    if matches!(action, Action::Close | Action::Block { .. }) {
                         break;
                     }
                 }
