@@ -129,6 +129,8 @@ pub fn play(side: &mut dyn Side, steps: &[Step]) -> Vec<String> {
 pub struct Tcp {
     port: u16,
     conns: BTreeMap<String, Client>,
+    /// Asks the server whether a closed connection is gone.
+    admin: Option<Client>,
     /// How long a command may take before it counts as blocked.
     pub block_wait: Duration,
     /// How long replies on their way get before blocked clients are polled.
@@ -141,6 +143,7 @@ impl Tcp {
         Tcp {
             port,
             conns: BTreeMap::new(),
+            admin: None,
             block_wait: Duration::from_millis(300),
             settle: Duration::from_millis(60),
         }
@@ -173,8 +176,37 @@ impl Side for Tcp {
         std::thread::sleep(Duration::from_millis(ms));
     }
 
+    /// Closes the connection and waits until the server has seen it go (INFO's
+    /// `connected_clients` counts only this side's open connections and the one asking), so
+    /// that what the next step does cannot overtake the disconnect on a server of several
+    /// threads.
     fn close(&mut self, conn: &str) {
         self.conns.remove(conn);
+        let open = self.conns.len() + 1;
+        let port = self.port;
+        let admin = self
+            .admin
+            .get_or_insert_with(|| Client::connect(port).expect("connect"));
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let Value::Bulk(info) = admin.call(&["INFO", "clients"]) else {
+                panic!("INFO clients")
+            };
+            let info = String::from_utf8_lossy(&info).into_owned();
+            let connected = info
+                .lines()
+                .find_map(|l| l.strip_prefix("connected_clients:"))
+                .and_then(|n| n.trim().parse::<usize>().ok())
+                .expect("connected_clients");
+            if connected <= open {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server never saw {conn} go:\n{info}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     fn settle(&mut self) {
