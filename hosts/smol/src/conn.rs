@@ -20,6 +20,7 @@
 //! dropped from its front after each round. Unparsed bytes above
 //! `client-query-buffer-limit` close the connection without a reply, as in Redis.
 
+use crate::metrics::{self, Http};
 use crate::reactor::{Async, Reactor, Timer};
 use crate::server::{Shard, ShutdownRequest, ThreadMessenger};
 use crate::sys;
@@ -27,7 +28,8 @@ use crate::{verbose, warning};
 use anax_core::coord::block::Resolution;
 use anax_core::coord::{self, route::Route};
 use anax_core::{errors, Action, ClientAddr, ConnId, Routed, Step};
-use anax_protocol::{Limits, OwnedArgs, Parsed, RequestParser};
+use anax_protocol::value::decode;
+use anax_protocol::{Limits, OwnedArgs, Parsed, RequestParser, Value};
 use futures_lite::future;
 use std::fmt::Write as _;
 use std::future::Future;
@@ -115,6 +117,7 @@ pub async fn serve(shard: Rc<Shard>, stream: TcpStream, peer: SocketAddr) {
         held_back: false,
         last_io: Instant::now(),
         soft_over_since: None,
+        first: true,
     };
     if let Err(e) = conn.run().await {
         verbose!("Error with client connection: {}", e);
@@ -177,6 +180,8 @@ struct Conn<'a> {
     last_io: Instant,
     /// Since when the output has been over the soft `client-output-buffer-limit`.
     soft_over_since: Option<Instant>,
+    /// Nothing was parsed yet: the first bytes may be an HTTP request (`/metrics`).
+    first: bool,
 }
 
 /// What a read brought.
@@ -309,6 +314,19 @@ impl Conn<'_> {
         }
         let shard = self.shard;
         let m = shard.messenger();
+        if self.first {
+            match metrics::detect(&self.buf[self.start..self.end]) {
+                Http::No => self.first = false,
+                Http::Incomplete => return,
+                Http::Get(path, n) => {
+                    let path = path.to_string();
+                    self.start += n;
+                    self.serve_http(&m, &path).await;
+                    self.close = Some(Close::AfterReply);
+                    return;
+                }
+            }
+        }
         {
             let engine = shard.engine.borrow();
             let config = engine.config();
@@ -433,6 +451,42 @@ impl Conn<'_> {
             && self.start < self.end
             && self.pending_output() >= OUTPUT_HIGH_WATER;
         self.compact_input();
+    }
+
+    /// Answers an HTTP GET (see [`metrics`]): `/metrics` is INFO ALL, run through the
+    /// coordinator like any INFO, in the Prometheus text format. With `requirepass` set the
+    /// answer is 401: the metrics need the password, as INFO does.
+    async fn serve_http(&mut self, m: &ThreadMessenger<'_>, path: &str) {
+        if path != "/metrics" {
+            let r = metrics::response("404 Not Found", "text/plain", "not found\n");
+            self.out.extend_from_slice(&r);
+            return;
+        }
+        let args = OwnedArgs::from_iter(["INFO", "ALL"]);
+        let mut raw = Vec::new();
+        let step = self.shard.engine.borrow_mut().prepare(
+            self.id,
+            args.as_args(),
+            &self.shard.host,
+            &mut raw,
+        );
+        if let Step::Routed(r) = step {
+            coord::run(m, self.id, r, args, &mut raw).await;
+        }
+        let r = match decode(&raw) {
+            Ok(Some((Value::Bulk(text) | Value::Verbatim { text, .. }, _))) => metrics::response(
+                "200 OK",
+                "text/plain; version=0.0.4; charset=utf-8",
+                &metrics::from_info(&String::from_utf8_lossy(&text)),
+            ),
+            Ok(Some((Value::Error(e), _))) => metrics::response(
+                "401 Unauthorized",
+                "text/plain",
+                &format!("{}\n", String::from_utf8_lossy(&e)),
+            ),
+            _ => metrics::response("500 Internal Server Error", "text/plain", "INFO failed\n"),
+        };
+        self.out.extend_from_slice(&r);
     }
 
     /// Carries out what a command asked of the host.

@@ -43,11 +43,13 @@
 //! - [`server`]: shard threads, listeners, the accept loop, shutdown, the engine's `Host`,
 //!   the coordinator's messenger.
 //! - [`conn`]: one client connection.
+//! - [`metrics`]: Prometheus metrics over HTTP on the main port (`GET /metrics`).
 //! - [`reactor`]: the per-thread poller, timers, inbox and run loop.
 //! - [`sys`]: logging, core pinning, file descriptor limits, memory figures.
 
 pub mod cli;
 pub mod conn;
+pub mod metrics;
 pub mod reactor;
 pub mod server;
 pub mod sys;
