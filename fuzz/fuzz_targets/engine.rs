@@ -10,7 +10,10 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let mut h = SingleHost::new();
     let out = h.feed(data);
-    assert!(out == SingleHost::new().feed(data), "a replay answered differently");
+    assert!(
+        out == SingleHost::new().feed(data),
+        "a replay answered differently"
+    );
     let mut pos = 0;
     while pos < out.len() {
         match decode(&out[pos..]) {

@@ -50,7 +50,13 @@ fn dataset(c: &mut Client) {
     call(vec![s("SET"), s("str:int"), s("12345")]);
     call(vec![s("SET"), s("str:short"), s("hello")]);
     call(vec![s("SET"), s("str:long"), "abcdefgh".repeat(40)]);
-    call(vec![s("SET"), s("str:ttl"), s("v"), s("PX"), s("100000000")]);
+    call(vec![
+        s("SET"),
+        s("str:ttl"),
+        s("v"),
+        s("PX"),
+        s("100000000"),
+    ]);
     let many = |prefix: &str, n: usize, pair: bool| -> Vec<String> {
         (0..n)
             .flat_map(|i| {
@@ -68,10 +74,16 @@ fn dataset(c: &mut Client) {
         call(a);
     };
     cmd(vec![s("RPUSH"), s("list:small")], many("e", 5, false));
-    cmd(vec![s("RPUSH"), s("list:big")], many("element-", 700, false));
+    cmd(
+        vec![s("RPUSH"), s("list:big")],
+        many("element-", 700, false),
+    );
     cmd(vec![s("HSET"), s("hash:small")], many("f", 5, true));
     cmd(vec![s("HSET"), s("hash:big")], many("field-", 300, true));
-    cmd(vec![s("SADD"), s("set:int")], (0..20).map(|i| i.to_string()).collect());
+    cmd(
+        vec![s("SADD"), s("set:int")],
+        (0..20).map(|i| i.to_string()).collect(),
+    );
     cmd(vec![s("SADD"), s("set:big")], many("member-", 300, false));
     let scored = |n: usize| -> Vec<String> {
         (0..n)

@@ -43,7 +43,12 @@ fn exchange(port: u16, bytes: &[u8], quiet: Duration) -> Exchange {
         match s.read(&mut buf) {
             Ok(0) => break true,
             Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
                 break false
             }
             Err(_) => break true,
@@ -69,18 +74,45 @@ fn malformed_requests_get_redis_replies_and_disconnects() {
     let redis = Server::redis();
     let srv = anax(&[]);
     let mut bystander = srv.client();
-    assert_eq!(bystander.call(&["SET", "safe", "1"]), Value::Simple(b"OK".to_vec()));
+    assert_eq!(
+        bystander.call(&["SET", "safe", "1"]),
+        Value::Simple(b"OK".to_vec())
+    );
     let cases: Vec<(&str, Vec<u8>)> = vec![
-        ("huge bulk length", b"*2\r\n$3\r\nGET\r\n$99999999999999\r\n".to_vec()),
-        ("bulk length over proto-max-bulk-len", b"*2\r\n$3\r\nGET\r\n$536870913\r\n".to_vec()),
-        ("negative bulk length", b"*2\r\n$3\r\nGET\r\n$-5\r\n".to_vec()),
-        ("null bulk as an argument", b"*2\r\n$3\r\nGET\r\n$-1\r\n".to_vec()),
+        (
+            "huge bulk length",
+            b"*2\r\n$3\r\nGET\r\n$99999999999999\r\n".to_vec(),
+        ),
+        (
+            "bulk length over proto-max-bulk-len",
+            b"*2\r\n$3\r\nGET\r\n$536870913\r\n".to_vec(),
+        ),
+        (
+            "negative bulk length",
+            b"*2\r\n$3\r\nGET\r\n$-5\r\n".to_vec(),
+        ),
+        (
+            "null bulk as an argument",
+            b"*2\r\n$3\r\nGET\r\n$-1\r\n".to_vec(),
+        ),
         ("huge multibulk count", b"*99999999999\r\n".to_vec()),
         ("multibulk count over 1M", b"*1048577\r\n".to_vec()),
-        ("negative multibulk count, then a command", b"*-5\r\nPING\r\n".to_vec()),
-        ("empty multibulk, then a command", b"*0\r\n*1\r\n$4\r\nPING\r\n".to_vec()),
-        ("missing CRLF after a bulk", b"*1\r\n$4\r\nPINGxx*1\r\n$4\r\nPING\r\n".to_vec()),
-        ("a nested array in a request", b"*2\r\n*1\r\n$1\r\na\r\n".to_vec()),
+        (
+            "negative multibulk count, then a command",
+            b"*-5\r\nPING\r\n".to_vec(),
+        ),
+        (
+            "empty multibulk, then a command",
+            b"*0\r\n*1\r\n$4\r\nPING\r\n".to_vec(),
+        ),
+        (
+            "missing CRLF after a bulk",
+            b"*1\r\n$4\r\nPINGxx*1\r\n$4\r\nPING\r\n".to_vec(),
+        ),
+        (
+            "a nested array in a request",
+            b"*2\r\n*1\r\n$1\r\na\r\n".to_vec(),
+        ),
         ("an integer in a request", b"*1\r\n:5\r\n".to_vec()),
         ("letters as a count", b"*x\r\n".to_vec()),
         ("letters as a bulk length", b"*1\r\n$x\r\n".to_vec()),
@@ -140,7 +172,8 @@ fn declared_but_unsent_bulks_and_slow_senders_hold_no_memory() {
     let mut holders = Vec::new();
     for _ in 0..50 {
         let mut s = TcpStream::connect(("127.0.0.1", srv.port)).unwrap();
-        s.write_all(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$536870912\r\n").unwrap();
+        s.write_all(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$536870912\r\n")
+            .unwrap();
         s.write_all(&[b'x'; 1024]).unwrap();
         holders.push(s);
     }
@@ -156,7 +189,8 @@ fn declared_but_unsent_bulks_and_slow_senders_hold_no_memory() {
         }
     }
     let mut r = [0u8; 5];
-    slow.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     slow.read_exact(&mut r).unwrap();
     assert_eq!(&r, b"+OK\r\n");
     let during = srv.rss();
@@ -191,7 +225,10 @@ fn thousands_of_idle_connections() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let during = srv.rss();
-    assert!(during < before + 64 * MB, "RSS grew from {before} to {during}");
+    assert!(
+        during < before + 64 * MB,
+        "RSS grew from {before} to {during}"
+    );
     assert_eq!(c.call(&["SET", "k", "v"]), Value::Simple(b"OK".to_vec()));
     drop(conns);
     alive(&srv);
@@ -211,7 +248,8 @@ fn a_client_that_never_reads() {
     assert_eq!(c.call(&["SET", "big", &big]), Value::Simple(b"OK".to_vec()));
     let before = srv.rss();
     let mut hog = TcpStream::connect(("127.0.0.1", srv.port)).unwrap();
-    hog.set_write_timeout(Some(Duration::from_millis(500))).unwrap();
+    hog.set_write_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
     let mut req = Vec::new();
     encode_request(&["GET", "big"], &mut req);
     // 16 MB of requests asking for 2 TB of replies: the server stops reading, the socket
@@ -227,10 +265,16 @@ fn a_client_that_never_reads() {
             break;
         }
     }
-    assert!(stalled, "the server read 16 MB of requests from a client that never reads");
+    assert!(
+        stalled,
+        "the server read 16 MB of requests from a client that never reads"
+    );
     assert_eq!(c.call(&["PING"]), Value::Simple(b"PONG".to_vec()));
     let during = srv.rss();
-    assert!(during < before + 64 * MB, "RSS grew from {before} to {during}");
+    assert!(
+        during < before + 64 * MB,
+        "RSS grew from {before} to {during}"
+    );
 
     // With a hard limit of 2 MB for normal clients, a 4 MB reply cuts the client off
     // before it gets any of it, as in redis-server.
@@ -239,7 +283,12 @@ fn a_client_that_never_reads() {
     for port in [redis.port, srv.port] {
         let mut admin = Client::connect(port).unwrap();
         for cmd in [
-            vec!["CONFIG", "SET", "client-output-buffer-limit", "normal 2mb 0 0"],
+            vec![
+                "CONFIG",
+                "SET",
+                "client-output-buffer-limit",
+                "normal 2mb 0 0",
+            ],
             vec!["SET", "huge", huge.as_str()],
         ] {
             assert_eq!(admin.call(&cmd), Value::Simple(b"OK".to_vec()));
@@ -254,7 +303,12 @@ fn a_client_that_never_reads() {
             "port {port}"
         );
         // Under the limit, the same reply is served.
-        admin.call(&["CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0"]);
+        admin.call(&[
+            "CONFIG",
+            "SET",
+            "client-output-buffer-limit",
+            "normal 0 0 0",
+        ]);
         assert_eq!(admin.call(&["STRLEN", "huge"]), Value::Int(4 << 20));
     }
     alive(&srv);
@@ -333,7 +387,10 @@ fn protected_mode_denies_outside_clients_without_password() {
     };
     let redis = Server::redis_with(&["--bind", "0.0.0.0"]);
     let want = outside(redis.port);
-    assert!(want.starts_with("-DENIED"), "redis-server answered {want:?}");
+    assert!(
+        want.starts_with("-DENIED"),
+        "redis-server answered {want:?}"
+    );
     let srv = anax(&["--bind", "0.0.0.0"]);
     assert_eq!(outside(srv.port), want);
     alive(&srv);
@@ -359,8 +416,7 @@ fn binds_loopback_by_default() {
     let ip = outside_address();
     let srv = anax(&[]);
     assert!(
-        TcpStream::connect_timeout(&SocketAddr::new(ip, srv.port), Duration::from_secs(2))
-            .is_err(),
+        TcpStream::connect_timeout(&SocketAddr::new(ip, srv.port), Duration::from_secs(2)).is_err(),
         "reachable from outside the loopback interface by default"
     );
     alive(&srv);
