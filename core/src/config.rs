@@ -97,6 +97,15 @@ pub struct Config {
     pub extra: BTreeMap<&'static str, Vec<u8>>,
 }
 
+impl Config {
+    /// `rdbcompression`: LZF for strings in snapshots.
+    pub fn rdbcompression(&self) -> bool {
+        self.extra
+            .get("rdbcompression")
+            .is_none_or(|v| v.as_slice() != b"no")
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {

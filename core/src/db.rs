@@ -5,9 +5,16 @@
 //! sees it) and actively by [`Db::active_expire`], which the engine calls from
 //! [`Engine::tick`](crate::Engine::tick): it walks the table bucket by bucket from a saved
 //! cursor, as Dragonfly does, removing what has expired, within a budget.
+//!
+//! While a snapshot runs ([`crate::snapshot`]), every method that may change the table
+//! first has the key's segment serialised (`before_write`); [`Db::clear`] finishes the walk
+//! first. With no snapshot that is one predictable branch.
 
 use crate::dash::{DashTable, Lookup};
+use crate::snapshot::DbSnapshot;
 use crate::value::{Key, Value};
+use alloc::boxed::Box;
+use alloc::vec::Vec;
 use foldhash::fast::FixedState;
 
 /// A stored value and its expiry.
@@ -49,6 +56,8 @@ pub struct Db {
     expire_cursor: u64,
     /// Counters for INFO.
     pub stats: DbStats,
+    /// This database's part of a running snapshot.
+    snap: Option<Box<DbSnapshot>>,
 }
 
 impl Db {
@@ -59,7 +68,67 @@ impl Db {
             expires: 0,
             expire_cursor: 0,
             stats: DbStats::default(),
+            snap: None,
         }
+    }
+
+    /// Before anything that may change the entry of `key` (or insert it): serialises its
+    /// segment when a snapshot runs and has not saved it yet.
+    #[inline]
+    fn before_write(&mut self, key: &[u8]) {
+        if let Some(s) = self.snap.as_deref_mut() {
+            self.table.snapshot_before_write(key, |k, e| s.write(k, e));
+        }
+    }
+
+    /// Starts this database's part of a snapshot (nothing when it is empty); `dbi` is its
+    /// index, written in each chunk's `SELECTDB`.
+    pub fn snapshot_begin(&mut self, dbi: usize, compression: bool) {
+        self.table.snapshot_begin();
+        self.snap = if self.table.snapshot_running() {
+            Some(Box::new(DbSnapshot::new(dbi, compression)))
+        } else {
+            None
+        };
+    }
+
+    /// True while this database has a part in a snapshot (walking, or chunks not taken).
+    #[inline]
+    pub fn snapshot_active(&self) -> bool {
+        self.snap.is_some()
+    }
+
+    /// Walks up to `max_segments` segments of the snapshot; true when the walk is complete.
+    pub fn snapshot_step(&mut self, max_segments: usize) -> bool {
+        let Some(s) = self.snap.as_deref_mut() else {
+            return true;
+        };
+        if !s.walked() && self.table.snapshot_step(max_segments, |k, e| s.write(k, e)) {
+            s.walk_done();
+        }
+        s.walked()
+    }
+
+    /// Bytes of this database's snapshot queued and not taken.
+    pub fn snapshot_queued(&self) -> usize {
+        self.snap.as_ref().map_or(0, |s| s.queued())
+    }
+
+    /// The next chunk of this database's snapshot to write; when the part is over (walk
+    /// complete, everything taken) it ends.
+    pub fn snapshot_pop(&mut self) -> Option<Vec<u8>> {
+        let s = self.snap.as_deref_mut()?;
+        let c = s.pop();
+        if s.finished() {
+            self.snap = None;
+        }
+        c
+    }
+
+    /// Abandons this database's part of a snapshot.
+    pub fn snapshot_abort(&mut self) {
+        self.table.snapshot_abort();
+        self.snap = None;
     }
 
     /// The number of keys, counting expired keys not yet removed (as Redis's DBSIZE).
@@ -83,6 +152,7 @@ impl Db {
     /// The live entry for `key` (an expired one is removed first), in one table lookup.
     #[inline]
     pub fn lookup(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
+        self.before_write(key);
         match self.table.get_mut_unless(key, |e| e.expired(now_ms)) {
             Lookup::Found(e) => Some(e),
             Lookup::Removed(..) => {
@@ -98,13 +168,21 @@ impl Db {
     /// The live value for `key`, read-only.
     #[inline]
     pub fn get(&mut self, key: &[u8], now_ms: u64) -> Option<&Entry> {
+        if self.snap.is_some() {
+            // A read changes nothing unless the key has expired: no need to serialise.
+            match self.table.get(key) {
+                None => return None,
+                Some(e) if e.expired(now_ms) => return self.lookup(key, now_ms).map(|e| &*e),
+                Some(_) => return self.table.get(key),
+            }
+        }
         self.lookup(key, now_ms).map(|e| &*e)
     }
 
     /// True when `key` exists and has not expired.
     #[inline]
     pub fn contains(&mut self, key: &[u8], now_ms: u64) -> bool {
-        self.lookup(key, now_ms).is_some()
+        self.get(key, now_ms).is_some()
     }
 
     /// The live entry for `key`, created with `make()` and no expiry when absent; `true` when
@@ -115,6 +193,7 @@ impl Db {
         now_ms: u64,
         make: impl FnOnce() -> Value,
     ) -> (&mut Entry, bool) {
+        self.before_write(key);
         let (e, created, old) = self.table.get_or_insert_unless(
             key,
             |e| e.expired(now_ms),
@@ -130,6 +209,7 @@ impl Db {
     /// Stores `value` under `key` with expiry `expire_at` (0 = none), replacing any value and
     /// expiry it had.
     pub fn set(&mut self, key: &[u8], value: Value, expire_at: u64) {
+        self.before_write(key);
         let (e, created) = self.table.get_or_insert_with(key, || {
             (
                 Key::new(key),
@@ -153,6 +233,7 @@ impl Db {
     /// Stores `value` under `key`, keeping the expiry of a live key (SET KEEPTTL, SETRANGE,
     /// APPEND, INCR...). An expired key must have been looked up first.
     pub fn set_keep_ttl(&mut self, key: &[u8], value: Value) {
+        self.before_write(key);
         let (e, _) = self.table.get_or_insert_with(key, || {
             (
                 Key::new(key),
@@ -167,6 +248,7 @@ impl Db {
 
     /// Sets the expiry of an existing key (0 removes it); false when the key is absent.
     pub fn set_expire(&mut self, key: &[u8], expire_at: u64) -> bool {
+        self.before_write(key);
         match self.table.get_mut(key) {
             Some(e) => {
                 match (e.expire_at != 0, expire_at != 0) {
@@ -183,6 +265,7 @@ impl Db {
 
     /// Removes `key` (live or not); returns its entry.
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        self.before_write(key);
         let (_, e) = self.table.remove_entry(key)?;
         if e.expire_at != 0 {
             self.expires -= 1;
@@ -196,11 +279,16 @@ impl Db {
         if entry.expire_at != 0 {
             self.expires += 1;
         }
+        // `remove` serialised the key's segment.
         self.table.insert(Key::new(key), entry);
     }
 
-    /// Removes every key.
+    /// Removes every key. A running snapshot's walk is finished first (its chunks stay
+    /// queued for the host).
     pub fn clear(&mut self) {
+        if self.snap.is_some() {
+            while !self.snapshot_step(usize::MAX) {}
+        }
         self.table.clear();
         self.expires = 0;
         self.expire_cursor = 0;
@@ -230,6 +318,7 @@ impl Db {
                 return Some(k.clone());
             }
             let k = k.clone();
+            // `remove` serialises the key's segment first.
             self.remove(k.as_bytes());
             self.stats.expired_keys += 1;
             s = s
@@ -242,7 +331,9 @@ impl Db {
     /// The active expiry cycle's step: walks up to `max_steps` buckets from the saved cursor,
     /// removing expired keys; returns (keys removed, whole table walked).
     pub fn active_expire(&mut self, now_ms: u64, max_steps: usize) -> (usize, bool) {
-        if self.expires == 0 {
+        // The walk removes keys anywhere in the table: paused while a snapshot walks it
+        // (lazy expiry goes on through the hooks).
+        if self.expires == 0 || self.table.snapshot_running() {
             return (0, true);
         }
         let mut removed = 0;

@@ -28,6 +28,7 @@ use crate::coord::{self as coord, Batch, BatchOut, Done, InlineMessenger};
 use crate::db::Db;
 use crate::errors;
 use crate::shard::{shard_of, Shard};
+use crate::snapshot::{Persistence, Refused, SaveKind, SHARD_QUEUE_LIMIT};
 use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
@@ -48,6 +49,70 @@ pub trait Host {
     fn rss(&self) -> u64 {
         0
     }
+
+    /// The server-wide persistence facts (INFO persistence, LASTSAVE).
+    fn persistence(&self) -> Persistence {
+        Persistence::default()
+    }
+
+    /// Starts a server-wide snapshot to `target` before any shard starts its part; refused
+    /// while one is in progress. See [`crate::snapshot`].
+    fn snapshot_begin(&self, kind: SaveKind, target: &SaveTarget) -> Result<(), Refused> {
+        let _ = (kind, target);
+        Err(Refused::Failed(String::from("this host cannot save")))
+    }
+
+    /// Every shard has started its part; `dirty` is the server's write counter then.
+    fn snapshot_started(&self, dirty: u64) {
+        let _ = dirty;
+    }
+
+    /// This thread's engine has a snapshot part to drive: the host calls
+    /// [`Engine::snapshot_drive`] until it returns false.
+    fn snapshot_wake(&self) {}
+
+    /// Whether the host takes another chunk of shard `shard` now (backpressure).
+    fn snapshot_room(&self, shard: usize) -> bool {
+        let _ = shard;
+        true
+    }
+
+    /// A chunk of shard `shard`'s part: RDB bytes beginning with `SELECTDB`.
+    fn snapshot_chunk(&self, shard: usize, bytes: Vec<u8>) {
+        let _ = (shard, bytes);
+    }
+
+    /// Shard `shard`'s part is complete: all its chunks were given.
+    fn snapshot_shard_done(&self, shard: usize) {
+        let _ = shard;
+    }
+
+    /// SAVE: waits until the file is complete (every shard done); what became of it.
+    fn snapshot_wait(&self) -> Result<(), String> {
+        Err(String::from("this host cannot save"))
+    }
+
+    /// BGSAVE inside MULTI: a background save to start at the next periodic check.
+    fn snapshot_schedule(&self) {}
+
+    /// DEBUG RELOAD: the bytes of the snapshot file at `target`.
+    fn snapshot_read(&self, target: &SaveTarget) -> Result<Vec<u8>, String> {
+        let _ = target;
+        Err(String::from("this host cannot read snapshots"))
+    }
+}
+
+/// Where a snapshot goes, from the settings at its start.
+#[derive(Clone, Debug)]
+pub struct SaveTarget {
+    /// `dir`
+    pub dir: String,
+    /// `dbfilename`
+    pub dbfilename: String,
+    /// `rdbcompression`
+    pub compression: bool,
+    /// The number of shards (parts to wait for).
+    pub shards: usize,
 }
 
 /// Facts about the process, fixed at start, for INFO and CLIENT.
@@ -521,6 +586,8 @@ pub struct State {
     pub rng: u64,
     /// The shard a gathered command runs on (see `coord::gather`), kept between uses.
     scratch: Vec<Shard>,
+    /// Per shard (by position): it has a part in a running snapshot.
+    snapshotting: Vec<bool>,
 }
 
 impl State {
@@ -856,9 +923,10 @@ impl Engine {
     ) -> Self {
         debug_assert!(owned.end <= total && !owned.is_empty());
         let first = owned.start;
-        let shards = owned
+        let shards: Vec<Shard> = owned
             .map(|i| Shard::new(i, config.databases, seed))
             .collect();
+        let snapshotting = alloc::vec![false; shards.len()];
         let scratch = alloc::vec![Shard::new(usize::MAX, config.databases, seed ^ 0x5c7a)];
         Engine {
             state: State {
@@ -872,6 +940,7 @@ impl Engine {
                 dirty: 0,
                 rng: (seed ^ (first as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)) | 1,
                 scratch,
+                snapshotting,
             },
             clients: Clients {
                 registry,
@@ -1190,6 +1259,14 @@ impl Engine {
         match entry.special {
             Special::Exec => return Route::Exec,
             Special::Watch => return Route::Watch,
+            Special::Snapshot(k) => return Route::Snapshot(k),
+            Special::Debug => {
+                return if args.len() >= 2 && args.get(1).eq_ignore_ascii_case(b"reload") {
+                    Route::Reload
+                } else {
+                    Route::Inline(None)
+                };
+            }
             Special::Multi | Special::Discard | Special::Unwatch => return Route::Inline(None),
             Special::Facts(f) => {
                 return if whole {
@@ -1542,6 +1619,89 @@ impl Engine {
         st.total_shards = saved.1;
         core::mem::swap(&mut st.shards, &mut st.scratch);
         r
+    }
+
+    /// Starts the snapshot part of shard `shard` (a global index this engine owns): every
+    /// non-empty database starts its walk (see [`crate::snapshot`]). The coordinator calls
+    /// it under an exclusive lock on every shard.
+    pub fn snapshot_begin_shard(&mut self, shard: usize) {
+        let compression = self.state.config.rdbcompression();
+        let local = shard - self.state.first_shard;
+        self.state.snapshotting[local] = true;
+        for (i, db) in self.state.shards[local].dbs.iter_mut().enumerate() {
+            db.snapshot_begin(i, compression);
+        }
+    }
+
+    /// True while a shard of this engine has a part in a snapshot.
+    pub fn snapshot_running(&self) -> bool {
+        self.state.snapshotting.iter().any(|&s| s)
+    }
+
+    /// Drives this engine's parts of a running snapshot: gives the host the chunks it has
+    /// room for, walks up to `budget` segments on each shard whose queue is below
+    /// [`SHARD_QUEUE_LIMIT`], and tells the host of each shard whose part is complete.
+    /// Returns true while some part remains (call again).
+    pub fn snapshot_drive(&mut self, host: &dyn Host, budget: usize) -> bool {
+        let mut active = false;
+        for local in 0..self.state.shards.len() {
+            if self.state.snapshotting[local] {
+                active |= self.drive_shard(host, local, budget, true);
+            }
+        }
+        active
+    }
+
+    /// Runs shard `shard`'s part to its end at once (SAVE), giving the host every chunk.
+    pub(crate) fn snapshot_run_shard(&mut self, host: &dyn Host, shard: usize) {
+        let local = shard - self.state.first_shard;
+        while self.state.snapshotting[local] && self.drive_shard(host, local, usize::MAX, false) {}
+    }
+
+    /// Stores a loaded key in database `db` of its shard, which this engine must own
+    /// (start-up load, DEBUG RELOAD), replacing any entry.
+    pub fn load_entry(&mut self, db: usize, key: &[u8], entry: crate::db::Entry) {
+        self.state.db(db, key).insert_entry(key, entry);
+    }
+
+    /// Abandons every snapshot part of this engine (the host gave up on the file).
+    pub fn snapshot_abort(&mut self) {
+        for (local, sh) in self.state.shards.iter_mut().enumerate() {
+            self.state.snapshotting[local] = false;
+            for db in &mut sh.dbs {
+                db.snapshot_abort();
+            }
+        }
+    }
+
+    fn drive_shard(&mut self, host: &dyn Host, local: usize, budget: usize, room: bool) -> bool {
+        let sh = &mut self.state.shards[local];
+        let id = sh.id;
+        'dbs: for db in &mut sh.dbs {
+            while db.snapshot_active() {
+                if room && !host.snapshot_room(id) {
+                    break 'dbs;
+                }
+                match db.snapshot_pop() {
+                    Some(c) => host.snapshot_chunk(id, c),
+                    None => break,
+                }
+            }
+        }
+        let queued: usize = sh.dbs.iter().map(|d| d.snapshot_queued()).sum();
+        if queued < SHARD_QUEUE_LIMIT || !room {
+            for db in &mut sh.dbs {
+                if db.snapshot_active() && !db.snapshot_step(budget) {
+                    break;
+                }
+            }
+        }
+        if sh.dbs.iter().any(|d| d.snapshot_active()) {
+            return true;
+        }
+        self.state.snapshotting[local] = false;
+        host.snapshot_shard_done(id);
+        false
     }
 
     /// Clears the databases of the scratch shard that `f` filled.

@@ -16,6 +16,7 @@
 //!   locks), MULTI/EXEC/WATCH, written once as `async` code over the host's messenger.
 //! - [`errors`]: every error text, copied from Redis 7.0.
 //! - [`rdb`]: the RDB codec: Redis 7.0's snapshot format and DUMP payloads.
+//! - [`snapshot`]: forkless snapshots (SAVE, BGSAVE): the per-database state and how it works.
 #![no_std]
 #![warn(missing_docs)]
 
@@ -32,8 +33,11 @@ pub mod glob;
 pub mod num;
 pub mod rdb;
 pub mod shard;
+pub mod snapshot;
 pub mod types;
 pub mod value;
 
 pub use config::Config;
-pub use engine::{Action, ClientAddr, ConnId, Engine, Host, HostInfo, Registry, Routed, Step};
+pub use engine::{
+    Action, ClientAddr, ConnId, Engine, Host, HostInfo, Registry, Routed, SaveTarget, Step,
+};

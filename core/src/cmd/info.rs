@@ -112,6 +112,8 @@ pub fn info(ctx: &mut Ctx<'_>, args: Args<'_>) {
     // Counters are per thread: these are the sums (the coordinator gathers the other
     // threads' for a server of several).
     let totals = ctx.totals();
+    let persistence = ctx.host.persistence();
+    let last_save_time = super::server::last_save_time(ctx);
     let st = &*ctx.state;
     let cfg = &st.config;
     let now_us = ctx.now_us;
@@ -230,7 +232,8 @@ pub fn info(ctx: &mut Ctx<'_>, args: Args<'_>) {
     }
     if wanted.has("persistence") {
         let mut s = String::new();
-        w!(s, "loading:0");
+        let p = &persistence;
+        w!(s, "loading:{}", p.loading as u8);
         w!(s, "async_loading:0");
         w!(s, "current_cow_peak:0");
         w!(s, "current_cow_size:0");
@@ -238,16 +241,26 @@ pub fn info(ctx: &mut Ctx<'_>, args: Args<'_>) {
         w!(s, "current_fork_perc:0.00");
         w!(s, "current_save_keys_processed:0");
         w!(s, "current_save_keys_total:0");
-        w!(s, "rdb_changes_since_last_save:{}", totals.dirty);
-        w!(s, "rdb_bgsave_in_progress:0");
-        w!(s, "rdb_last_save_time:{}", st.info.started_us / 1_000_000);
-        w!(s, "rdb_last_bgsave_status:ok");
-        w!(s, "rdb_last_bgsave_time_sec:-1");
-        w!(s, "rdb_current_bgsave_time_sec:-1");
-        w!(s, "rdb_saves:0");
+        w!(
+            s,
+            "rdb_changes_since_last_save:{}",
+            totals.dirty.saturating_sub(p.dirty_at_last_save)
+        );
+        w!(s, "rdb_bgsave_in_progress:{}", p.in_progress as u8);
+        w!(s, "rdb_last_save_time:{}", last_save_time);
+        let status = if p.last_bgsave_ok { "ok" } else { "err" };
+        w!(s, "rdb_last_bgsave_status:{}", status);
+        w!(s, "rdb_last_bgsave_time_sec:{}", p.last_bgsave_time_sec);
+        let current = if p.in_progress {
+            (now_us / 1_000_000).saturating_sub(p.current_start) as i64
+        } else {
+            -1
+        };
+        w!(s, "rdb_current_bgsave_time_sec:{}", current);
+        w!(s, "rdb_saves:{}", p.saves);
         w!(s, "rdb_last_cow_size:0");
-        w!(s, "rdb_last_load_keys_expired:0");
-        w!(s, "rdb_last_load_keys_loaded:0");
+        w!(s, "rdb_last_load_keys_expired:{}", p.last_load_keys_expired);
+        w!(s, "rdb_last_load_keys_loaded:{}", p.last_load_keys_loaded);
         w!(s, "aof_enabled:0");
         w!(s, "aof_rewrite_in_progress:0");
         w!(s, "aof_rewrite_scheduled:0");

@@ -1,5 +1,5 @@
-//! Server commands: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, INFO, CONFIG, TIME, LASTSAVE, DEBUG,
-//! SHUTDOWN.
+//! Server commands: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, INFO, CONFIG, TIME, SAVE, BGSAVE,
+//! LASTSAVE, DEBUG, SHUTDOWN.
 
 use super::{flags::*, CommandSpec, Group};
 use crate::config::{self, Param, IMMUTABLE, PROTECTED};
@@ -106,6 +106,25 @@ pub static COMMANDS: &[CommandSpec] = &[
         .since("2.6.0")
         .doc("Return the current server time", "O(1)"),
     CommandSpec::new(
+        "save",
+        1,
+        ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI,
+        Group::Server,
+        by_coordinator,
+    )
+    .doc(
+        "Synchronously save the dataset to disk",
+        "O(N) where N is the total number of keys in all databases",
+    ),
+    CommandSpec::new(
+        "bgsave",
+        -1,
+        ADMIN | NOSCRIPT | NO_ASYNC_LOADING,
+        Group::Server,
+        by_coordinator,
+    )
+    .doc("Asynchronously save the dataset to disk", "O(1)"),
+    CommandSpec::new(
         "lastsave",
         1,
         LOADING | STALE | FAST,
@@ -168,6 +187,11 @@ pub fn is_local(c: &Conn) -> bool {
     let ip = a.rsplit_once(':').map_or(a, |(ip, _)| ip);
     let ip = ip.trim_start_matches('[').trim_end_matches(']');
     ip == "127.0.0.1" || ip == "::1"
+}
+
+/// Whether `enable-debug-command` allows connection `c` (DEBUG RELOAD's plan checks it).
+pub(crate) fn debug_allowed(setting: &str, c: &Conn) -> bool {
+    allowed(setting, c)
 }
 
 /// Whether a `no` / `yes` / `local` setting allows the calling connection.
@@ -277,10 +301,23 @@ fn time(ctx: &mut Ctx<'_>, _args: Args<'_>) {
     ctx.reply.bulk(b.format(ctx.now_us % 1_000_000).as_bytes());
 }
 
-/// LASTSAVE: the time of the last save; until snapshots exist, the server's start.
+/// LASTSAVE: the time of the last successful save (the host keeps it), or the server's
+/// start before any.
 fn lastsave(ctx: &mut Ctx<'_>, _args: Args<'_>) {
-    let t = ctx.state.info.started_us / 1_000_000;
-    ctx.reply.int(t as i64);
+    ctx.reply.int(last_save_time(ctx) as i64);
+}
+
+/// Unix seconds of the last successful save, or of the start.
+pub(crate) fn last_save_time(ctx: &Ctx<'_>) -> u64 {
+    match ctx.host.persistence().last_save_time {
+        0 => ctx.state.info.started_us / 1_000_000,
+        t => t,
+    }
+}
+
+/// SAVE and BGSAVE: the coordinator runs them (`coord::snapshot`); never called.
+fn by_coordinator(ctx: &mut Ctx<'_>, _args: Args<'_>) {
+    ctx.error("ERR");
 }
 
 /// The longest prefix of `b` that C's `strtod` reads, as a number (0 when none).

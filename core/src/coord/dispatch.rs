@@ -26,7 +26,7 @@ pub(crate) struct Outcome {
 }
 
 impl Outcome {
-    fn done(failed: bool) -> Outcome {
+    pub(crate) fn done(failed: bool) -> Outcome {
         Outcome {
             action: Action::Continue,
             failed,
@@ -145,6 +145,8 @@ pub(crate) async fn dispatch(
         Route::Facts(f) => facts(m, caller, idx, args, f, out).await,
         Route::Exec => multi::exec(m, caller, out).await,
         Route::Watch => multi::watch(m, caller, args, out).await,
+        Route::Snapshot(kind) => super::snapshot::command(m, caller, kind, args, in_tx, out).await,
+        Route::Reload => super::snapshot::reload(m, caller, args, in_tx, out).await,
         // In MULTI it runs as any command (and answers as if timed out when it finds
         // nothing).
         Route::Block(Some(s)) if in_tx => {

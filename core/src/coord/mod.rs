@@ -24,7 +24,8 @@
 //! its entries here, run it, and send the changes back (RENAME, COPY, MSETNX, any other
 //! multi-key command); run it once per shard (KEYS, DBSIZE, FLUSHDB...); or the bespoke
 //! plans of SCAN, RANDOMKEY, the server-wide commands (INFO, CLIENT LIST/KILL, CONFIG
-//! SET), WATCH and EXEC.
+//! SET), WATCH and EXEC; SAVE and BGSAVE start a snapshot on every shard at one instant
+//! ([`snapshot`]).
 //!
 //! # Transactions
 //!
@@ -43,6 +44,7 @@
 pub mod block;
 pub mod lock;
 pub mod route;
+pub mod snapshot;
 pub mod watch;
 
 mod dispatch;

@@ -192,7 +192,7 @@ pub(crate) async fn exec(m: &dyn Messenger, caller: Caller, out: &mut Vec<u8>) -
             let entry = &e.state.commands.entries[*idx];
             let mode = Mode::for_write(!entry.spec.has(flags::READONLY));
             match entry.special {
-                Special::AllShards(_) | Special::Scan | Special::RandomKey => {
+                Special::AllShards(_) | Special::Scan | Special::RandomKey | Special::Debug => {
                     global = Some(match (global, mode) {
                         (Some(Mode::Exclusive), _) | (_, Mode::Exclusive) => Mode::Exclusive,
                         _ => Mode::Shared,

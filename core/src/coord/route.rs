@@ -12,6 +12,7 @@
 use crate::cmd::flags;
 use crate::cmd::introspect::{key_specs, keys_by_specs};
 use crate::engine::CmdEntry;
+use crate::snapshot::SaveKind;
 use alloc::vec::Vec;
 use anax_protocol::Args;
 
@@ -70,6 +71,10 @@ pub enum Special {
     Discard,
     /// UNWATCH.
     Unwatch,
+    /// SAVE, BGSAVE: a snapshot of every shard.
+    Snapshot(SaveKind),
+    /// DEBUG: its RELOAD saves, empties and loads every shard.
+    Debug,
 }
 
 /// The special treatment of the command `fullname` (`get`, `client|list`).
@@ -94,6 +99,9 @@ pub fn special_of(fullname: &str) -> Special {
         "multi" => Multi,
         "discard" => Discard,
         "unwatch" => Unwatch,
+        "save" => Snapshot(SaveKind::Save),
+        "bgsave" => Snapshot(SaveKind::Background),
+        "debug" => Debug,
         _ => None,
     }
 }
@@ -122,6 +130,10 @@ pub enum Route {
     Exec,
     /// WATCH.
     Watch,
+    /// SAVE or BGSAVE: the snapshot plan.
+    Snapshot(SaveKind),
+    /// DEBUG RELOAD: save, empty, load.
+    Reload,
     /// A blocking command (outside MULTI): its first attempt on the shard of its keys
     /// (`Some`) or gathered from several (`None`); it may block.
     Block(Option<usize>),

@@ -75,6 +75,45 @@
 //! latest write (insert, replace, `get_mut`, removal, a move by a split), for forkless
 //! snapshots ([`bucket_count`](DashTable::bucket_count),
 //! [`bucket_version`](DashTable::bucket_version)).
+//!
+//! # Snapshots
+//!
+//! A point-in-time snapshot of the table is serialised while the table keeps changing, at
+//! *segment* granularity. [`snapshot_begin`](DashTable::snapshot_begin) takes a fresh
+//! epoch `E` (a counter of snapshots, so two snapshots never share one). Every segment and
+//! the overflow list carry a marker `saved`: the epoch in which their entries were last
+//! serialised. A segment is *saved* when `saved == E`. Serialising a segment visits every
+//! entry in it and marks it saved; nothing is visited twice in one epoch, as the marker is
+//! checked first. The caller calls [`snapshot_before_write`](DashTable::snapshot_before_write)
+//! with the key before *every* operation that may change the table (insert, replace,
+//! `get_mut`, removal); it serialises the segment holding the key's hash and the overflow
+//! list unless saved. The walk ([`snapshot_step`](DashTable::snapshot_step)) serialises
+//! the unsaved segments in index order, a few at a time, then the overflow list.
+//!
+//! Why every entry present at `E` is visited exactly once and nothing written later is.
+//! Invariant: *an unsaved segment holds exactly the entries it held at `E`, with their
+//! values at `E`*, and so does the overflow list while unsaved. At `E` it holds trivially.
+//! A write to key `k` only changes the segment `seg(k)` of its hash (an insert places the
+//! entry in its home bucket, the neighbour or the stash of that one segment; a removal
+//! or a replace touches the slot where `k` is, which is in `seg(k)` or the overflow list)
+//! and possibly splits `seg(k)`, or appends to the overflow list; before any of that,
+//! `snapshot_before_write` saved `seg(k)` and the overflow list. So writes only change
+//! saved parts. A split only splits a segment that an insert is going into, hence a saved
+//! one, and both halves inherit its marker: the entries they hold are already visited, and
+//! the halves are saved. A new first segment (the table was empty) is created saved. Hence
+//! the invariant holds, and a segment is serialised (its entries visited) at most once per
+//! epoch, when it becomes saved, with exactly the entries of `E` it held. Every entry of `E`
+//! lives in exactly one unsaved segment (or the overflow list) until that part is saved
+//! (entries move only within a segment, or by a split into an equally marked half), so it
+//! is visited exactly once by the time every part is saved; the walk reaches every segment
+//! index up to the current count (segments are only appended) and then the overflow list,
+//! so when it ends every part is saved. Entries written after `E` are only ever in saved
+//! parts, so never visited. [`clear`](DashTable::clear) ends the snapshot (the caller
+//! finishes the walk first). Debug builds assert on every write that its segment is saved.
+//!
+//! The bucket versions are not needed for this (the marker is per segment, because
+//! displacement and splits move entries between buckets of one segment); they are kept
+//! for finer-grained schemes.
 
 mod segment;
 mod store;
@@ -125,6 +164,14 @@ pub struct DashTable<K, V, S> {
     overflow: Vec<(K, V)>,
     /// The version stamp of the overflow list.
     overflow_version: u64,
+    /// The epoch of the running snapshot (0: none).
+    snap_epoch: u64,
+    /// The latest epoch given to a snapshot.
+    snap_gen: u64,
+    /// The snapshot walk's next segment index.
+    snap_cursor: usize,
+    /// The epoch in which the overflow list was last serialised.
+    overflow_saved: u64,
 }
 
 impl<K, V, S> DashTable<K, V, S> {
@@ -182,8 +229,10 @@ impl<K, V, S> DashTable<K, V, S> {
             + self.overflow.capacity() * mem::size_of::<(K, V)>()
     }
 
-    /// Removes everything, releasing the segments.
+    /// Removes everything, releasing the segments. A running snapshot ends (finish its walk
+    /// first: see [`snapshot_step`](Self::snapshot_step)).
     pub fn clear(&mut self) {
+        self.snap_epoch = 0;
         // Emptied first, dropped after: a panicking destructor leaves a consistent table.
         let segments = mem::take(&mut self.segments);
         let overflow = mem::take(&mut self.overflow);
@@ -244,6 +293,7 @@ impl<K, V, S> DashTable<K, V, S> {
     /// The entry at `pos`, the value mutable (a write: stamps the bucket).
     #[inline]
     fn entry_mut(&mut self, pos: Pos) -> (&K, &mut V) {
+        self.debug_check_saved(pos);
         let t = self.tick();
         match pos {
             Pos::Slot { seg, bucket, slot } => {
@@ -261,6 +311,7 @@ impl<K, V, S> DashTable<K, V, S> {
 
     /// Removes the entry at `pos`.
     fn take(&mut self, pos: Pos) -> (K, V) {
+        self.debug_check_saved(pos);
         let t = self.tick();
         self.len -= 1;
         match pos {
@@ -270,6 +321,122 @@ impl<K, V, S> DashTable<K, V, S> {
                 self.overflow.swap_remove(i)
             }
         }
+    }
+}
+
+impl<K, V, S> DashTable<K, V, S> {
+    /// Asserts (in debug builds) that a write at `pos` respects the running snapshot: the
+    /// place was serialised first.
+    #[inline]
+    fn debug_check_saved(&self, pos: Pos) {
+        if cfg!(debug_assertions) && self.snap_epoch != 0 {
+            let saved = match pos {
+                Pos::Slot { seg, .. } => self.segments[seg].saved,
+                Pos::Overflow(_) => self.overflow_saved,
+            };
+            assert_eq!(
+                saved, self.snap_epoch,
+                "dashtable: a write during a snapshot to a part not serialised first"
+            );
+        }
+    }
+
+    /// Starts a snapshot of the table as it is now: from here on, every entry present now
+    /// is visited exactly once, either by [`snapshot_before_write`] (which the caller must
+    /// call before every write while [`snapshot_running`]) or by the walk
+    /// ([`snapshot_step`]), and no entry written later is. Nothing runs when the table is
+    /// empty. See the [module documentation](self#snapshots).
+    ///
+    /// [`snapshot_before_write`]: Self::snapshot_before_write
+    /// [`snapshot_running`]: Self::snapshot_running
+    /// [`snapshot_step`]: Self::snapshot_step
+    pub fn snapshot_begin(&mut self) {
+        self.snap_gen += 1;
+        self.snap_epoch = if self.len == 0 { 0 } else { self.snap_gen };
+        self.snap_cursor = 0;
+    }
+
+    /// True while a snapshot's walk has not finished.
+    #[inline]
+    pub fn snapshot_running(&self) -> bool {
+        self.snap_epoch != 0
+    }
+
+    /// Abandons the running snapshot.
+    pub fn snapshot_abort(&mut self) {
+        self.snap_epoch = 0;
+    }
+
+    /// Serialises segment `si` (visits every entry) unless it was in this snapshot.
+    fn save_segment(&mut self, si: usize, f: &mut impl FnMut(&K, &V)) -> bool {
+        let e = self.snap_epoch;
+        let seg = &mut self.segments[si];
+        if seg.saved == e {
+            return false;
+        }
+        seg.saved = e;
+        for b in 0..BUCKETS {
+            for i in Bits(seg.store.busy(b)) {
+                let (k, v) = seg.store.entry(b, i);
+                f(k, v);
+            }
+        }
+        true
+    }
+
+    /// Serialises the overflow list unless it was in this snapshot.
+    fn save_overflow(&mut self, f: &mut impl FnMut(&K, &V)) {
+        if self.overflow_saved != self.snap_epoch {
+            self.overflow_saved = self.snap_epoch;
+            for (k, v) in &self.overflow {
+                f(k, v);
+            }
+        }
+    }
+
+    /// One step of the snapshot walk: serialises up to `max_segments` segments not saved
+    /// yet, in segment order; returns true when the walk is complete (the snapshot has then
+    /// ended: [`snapshot_running`](Self::snapshot_running) is false).
+    pub fn snapshot_step(&mut self, max_segments: usize, mut f: impl FnMut(&K, &V)) -> bool {
+        if self.snap_epoch == 0 {
+            return true;
+        }
+        let mut done = 0;
+        while self.snap_cursor < self.segments.len() && done < max_segments {
+            let si = self.snap_cursor;
+            self.snap_cursor += 1;
+            if self.save_segment(si, &mut f) {
+                done += 1;
+            }
+        }
+        if self.snap_cursor < self.segments.len() {
+            return false;
+        }
+        self.save_overflow(&mut f);
+        self.snap_epoch = 0;
+        true
+    }
+}
+
+impl<K: Hash + Eq, V, S: BuildHasher> DashTable<K, V, S> {
+    /// Before a write to `key` while a snapshot runs: serialises (visits every entry of)
+    /// the segment holding `key`'s hash and the overflow list, unless already saved in this
+    /// snapshot. Whatever the write does next (replace, remove, insert with displacement
+    /// to a neighbour or the stash, a split of that segment) changes only parts that are
+    /// saved. Costs one branch when no snapshot runs.
+    #[inline]
+    pub fn snapshot_before_write<Q>(&mut self, key: &Q, mut f: impl FnMut(&K, &V))
+    where
+        K: Borrow<Q>,
+        Q: Hash + ?Sized,
+    {
+        if self.snap_epoch == 0 {
+            return;
+        }
+        let h = self.hash(key);
+        let si = self.dir[self.dir_index(h)] as usize;
+        self.save_segment(si, &mut f);
+        self.save_overflow(&mut f);
     }
 }
 
@@ -285,6 +452,10 @@ impl<K: Hash + Eq, V, S: BuildHasher> DashTable<K, V, S> {
             clock: 0,
             overflow: Vec::new(),
             overflow_version: 0,
+            snap_epoch: 0,
+            snap_gen: 0,
+            snap_cursor: 0,
+            overflow_saved: 0,
         }
     }
 
@@ -484,12 +655,19 @@ impl<K: Hash + Eq, V, S: BuildHasher> DashTable<K, V, S> {
     /// Stores a key known to be absent, splitting as needed; returns where it went.
     fn insert_new(&mut self, h: u64, mut key: K, mut value: V) -> Pos {
         if self.segments.is_empty() {
-            self.segments.push(Segment::new(0));
+            let mut first = Segment::new(0);
+            first.saved = self.snap_epoch;
+            self.segments.push(first);
             self.dir.push(0);
             self.global_depth = 0;
         }
         loop {
             let seg = self.dir[self.dir_index(h)] as usize;
+            self.debug_check_saved(Pos::Slot {
+                seg,
+                bucket: 0,
+                slot: 0,
+            });
             let t = self.tick();
             match self.segments[seg].try_insert(h, key, value, t) {
                 Ok((bucket, slot)) => {
@@ -499,6 +677,7 @@ impl<K: Hash + Eq, V, S: BuildHasher> DashTable<K, V, S> {
                 Err((k, v)) => {
                     (key, value) = (k, v);
                     if !self.split(seg, h) {
+                        self.debug_check_saved(Pos::Overflow(0));
                         self.overflow.push((key, value));
                         self.overflow_version = t;
                         self.len += 1;
@@ -581,6 +760,10 @@ impl<K: Hash + Eq, V, S: BuildHasher> DashTable<K, V, S> {
 
     /// Like [`scan`](Self::scan), removing the entries for which `f` returns false.
     pub fn scan_retain(&mut self, cursor: u64, mut f: impl FnMut(&K, &mut V) -> bool) -> u64 {
+        debug_assert!(
+            self.snap_epoch == 0,
+            "scan_retain writes anywhere: not while a snapshot runs"
+        );
         if self.segments.is_empty() {
             return 0;
         }

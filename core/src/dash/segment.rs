@@ -53,6 +53,9 @@ pub(super) struct Segment<K, V> {
     pub(super) len: u32,
     /// The number of top hash bits shared by every entry of this segment.
     pub(super) depth: u8,
+    /// The snapshot epoch in which this segment's entries were last serialised (0: never);
+    /// see the table's `# Snapshots` documentation.
+    pub(super) saved: u64,
 }
 
 impl<K, V> Segment<K, V> {
@@ -62,6 +65,7 @@ impl<K, V> Segment<K, V> {
             store: Store::new(),
             len: 0,
             depth,
+            saved: 0,
         }
     }
 
@@ -200,6 +204,8 @@ impl<K, V> Segment<K, V> {
             return None;
         }
         let mut new = Segment::new(self.depth + 1);
+        // Both halves hold only entries this one held: saved if it was.
+        new.saved = self.saved;
         self.depth += 1;
         for (b, &m) in moving.iter().enumerate() {
             new.store.set_version(b, self.store.version(b));

@@ -772,3 +772,148 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Snapshots
+
+/// What happens between snapshot walk steps.
+#[derive(Clone, Debug)]
+enum SnapAct {
+    /// Walk this many segments.
+    Step(u8),
+    /// Insert this many new keys (splits).
+    Grow(u16),
+    /// Remove this many keys (old or new).
+    Shrink(u16),
+    /// Overwrite the values of this many keys.
+    Overwrite(u16),
+}
+
+fn snap_act() -> impl Strategy<Value = SnapAct> {
+    prop_oneof![
+        3 => (1..6u8).prop_map(SnapAct::Step),
+        2 => (1..3000u16).prop_map(SnapAct::Grow),
+        1 => (1..800u16).prop_map(SnapAct::Shrink),
+        1 => (1..800u16).prop_map(SnapAct::Overwrite),
+    ]
+}
+
+/// Runs a snapshot over a table of `initial` keys while `acts` change it (every write
+/// preceded by `snapshot_before_write`, as the database does) and checks that exactly the
+/// entries present at the start are visited, each once, with their values at the start.
+fn check_snapshot<S: BuildHasher>(hasher: S, initial: u64, acts: &[SnapAct], seed: u64) {
+    let mut t: DashTable<u64, u64, S> = DashTable::with_hasher(hasher);
+    for i in 0..initial {
+        t.insert(i, i);
+    }
+    let at_start: HashMap<u64, u64> = t.iter().map(|(k, v)| (*k, *v)).collect();
+    let mut visited: HashMap<u64, u64> = HashMap::new();
+    let record = |k: &u64, v: &u64, visited: &mut HashMap<u64, u64>| {
+        assert!(visited.insert(*k, *v).is_none(), "key {k} visited twice");
+    };
+    t.snapshot_begin();
+    let mut next = initial;
+    let mut rng = seed | 1;
+    let mut rand = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let mut done = !t.snapshot_running();
+    for act in acts {
+        match *act {
+            SnapAct::Step(n) => {
+                if !done {
+                    done = t.snapshot_step(n as usize, |k, v| record(k, v, &mut visited));
+                }
+            }
+            SnapAct::Grow(n) => {
+                for _ in 0..n {
+                    let k = next;
+                    next += 1;
+                    t.snapshot_before_write(&k, |k, v| record(k, v, &mut visited));
+                    t.insert(k, k + 1_000_000);
+                }
+            }
+            SnapAct::Shrink(n) => {
+                for _ in 0..n {
+                    let k = rand() % next.max(1);
+                    t.snapshot_before_write(&k, |k, v| record(k, v, &mut visited));
+                    t.remove(&k);
+                }
+            }
+            SnapAct::Overwrite(n) => {
+                for _ in 0..n {
+                    let k = rand() % next.max(1);
+                    t.snapshot_before_write(&k, |k, v| record(k, v, &mut visited));
+                    if let Some(v) = t.get_mut(&k) {
+                        *v += 7;
+                    }
+                }
+            }
+        }
+    }
+    let mut steps = 0;
+    while !done {
+        done = t.snapshot_step(3, |k, v| record(k, v, &mut visited));
+        steps += 1;
+        assert!(steps <= t.segment_count() + 2, "the walk does not end");
+    }
+    assert!(!t.snapshot_running());
+    assert_eq!(visited, at_start);
+    check(&t);
+}
+
+#[test]
+fn snapshot_of_a_static_table_and_of_an_empty_one() {
+    check_snapshot(FixedState::with_seed(1), 20_000, &[], 1);
+    check_snapshot(FixedState::with_seed(1), 0, &[SnapAct::Grow(100)], 1);
+    // Two snapshots in a row with no write between them: the second sees everything.
+    let mut t: Table<u64, u64> = table();
+    for i in 0..5000 {
+        t.insert(i, i);
+    }
+    for _ in 0..2 {
+        t.snapshot_begin();
+        let mut n = 0;
+        while !t.snapshot_step(4, |_, _| n += 1) {}
+        assert_eq!(n, 5000);
+    }
+}
+
+#[test]
+#[cfg(debug_assertions)]
+#[should_panic(expected = "not serialised first")]
+fn a_write_without_the_hook_is_caught_in_debug_builds() {
+    let mut t: Table<u64, u64> = table();
+    for i in 0..5000 {
+        t.insert(i, i);
+    }
+    t.snapshot_begin();
+    t.insert(1, 2);
+}
+
+proptest! {
+    #![proptest_config(config(24))]
+
+    #[test]
+    fn snapshot_visits_exactly_the_entries_at_its_start(
+        initial in 0..6000u64,
+        acts in proptest::collection::vec(snap_act(), 0..40),
+        seed in any::<u64>(),
+    ) {
+        check_snapshot(FixedState::with_seed(seed), initial, &acts, seed);
+    }
+
+    #[test]
+    fn snapshot_visits_exactly_the_entries_at_its_start_weak_hash(
+        initial in 0..3000u64,
+        acts in proptest::collection::vec(snap_act(), 0..30),
+        m in 1..4000u64,
+        shift in 0..12u32,
+        seed in any::<u64>(),
+    ) {
+        check_snapshot(Weak { m, shift }, initial, &acts, seed);
+    }
+}

@@ -9,6 +9,13 @@
 //! fuzzers and the differential tests use, and it can embed Anax in a program with its own
 //! runtime.
 //!
+//!
+//! Snapshots (SAVE, BGSAVE, DEBUG RELOAD, save points) go to memory
+//! ([`SingleHost::last_rdb`]) and, when [`SingleHost::save_to`] names a file, to that file
+//! too (written to a temporary name, then renamed). BGSAVE's walk runs to its end after the
+//! command unless [`SingleHost::set_manual_snapshots`] lets a test interleave commands with
+//! walk steps ([`SingleHost::snapshot_step`]).
+//!
 //! ```
 //! use anax_host_single::SingleHost;
 //! use anax_protocol::Value;
@@ -17,22 +24,156 @@
 //! assert_eq!(h.run(&["GET", "k"]), Value::bulk("v"));
 //! ```
 
-use anax_core::{Action, ClientAddr, Config, ConnId, Engine, Host, HostInfo};
+use anax_core::rdb::write::{Aux, Writer};
+use anax_core::snapshot::{Persistence, Refused, SaveKind, AUX_REDIS_VER};
+use anax_core::{Action, ClientAddr, Config, ConnId, Engine, Host, HostInfo, SaveTarget};
 use anax_protocol::value::decode;
 use anax_protocol::{OwnedArgs, Parsed, RequestParser, Value};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::path::PathBuf;
 
 /// The default number of logical shards.
 pub const DEFAULT_SHARDS: usize = 4;
 
-/// A virtual clock.
+/// The in-process host's side of the engine: a virtual clock and the snapshot sink.
 pub struct VirtualClock {
     now_us: Cell<u64>,
+    snap: RefCell<Snap>,
+}
+
+/// Snapshot state of the in-process host.
+#[derive(Default)]
+struct Snap {
+    persistence: Persistence,
+    /// The file being written, and the shards still to report.
+    writer: Option<(Writer<Vec<u8>>, usize, SaveKind)>,
+    /// The write counter when the running snapshot started.
+    dirty_at_start: u64,
+    /// The outcome of the last save, for SAVE.
+    last: Option<Result<(), String>>,
+    /// The last file written.
+    last_rdb: Option<Vec<u8>>,
+    /// Also write files here.
+    path: Option<PathBuf>,
+    /// A BGSAVE waits for the test to drive it.
+    manual: bool,
+    /// A BGSAVE was started or scheduled and not driven yet.
+    wake: bool,
+}
+
+impl VirtualClock {
+    fn finish(&self, s: &mut Snap) {
+        let Some((w, _, kind)) = s.writer.take() else {
+            return;
+        };
+        let now_s = self.now_us.get() / 1_000_000;
+        let result = w.finish().map_err(|e| format!("{e:?}")).and_then(|bytes| {
+            if let Some(p) = &s.path {
+                let tmp = p.with_extension("tmp");
+                std::fs::write(&tmp, &bytes)
+                    .and_then(|_| std::fs::rename(&tmp, p))
+                    .map_err(|e| e.to_string())?;
+            }
+            s.last_rdb = Some(bytes);
+            Ok(())
+        });
+        let p = &mut s.persistence;
+        p.in_progress = false;
+        if kind == SaveKind::Background {
+            p.last_bgsave_ok = result.is_ok();
+            p.last_bgsave_time_sec = now_s.saturating_sub(p.current_start) as i64;
+        } else if result.is_ok() {
+            // As Redis's `rdbSave`: a good save clears a failed BGSAVE's status.
+            p.last_bgsave_ok = true;
+        }
+        if result.is_ok() {
+            p.saves += 1;
+            p.last_save_time = now_s;
+            p.dirty_at_last_save = s.dirty_at_start;
+        }
+        s.last = Some(result);
+    }
 }
 
 impl Host for VirtualClock {
     fn now_us(&self) -> u64 {
         self.now_us.get()
+    }
+
+    fn persistence(&self) -> Persistence {
+        self.snap.borrow().persistence.clone()
+    }
+
+    fn snapshot_begin(&self, kind: SaveKind, target: &SaveTarget) -> Result<(), Refused> {
+        let mut s = self.snap.borrow_mut();
+        if s.writer.is_some() {
+            return Err(Refused::InProgress);
+        }
+        let now_s = self.now_us.get() / 1_000_000;
+        let aux = Aux {
+            redis_ver: AUX_REDIS_VER,
+            ctime: now_s as i64,
+            used_mem: 0,
+            aof_base: false,
+        };
+        let w = Writer::new(Vec::new(), &aux, target.compression)
+            .map_err(|e| Refused::Failed(format!("{e:?}")))?;
+        s.writer = Some((w, target.shards, kind));
+        s.last = None;
+        s.persistence.in_progress = kind == SaveKind::Background;
+        s.persistence.scheduled = false;
+        s.persistence.current_start = now_s;
+        Ok(())
+    }
+
+    fn snapshot_started(&self, dirty: u64) {
+        self.snap.borrow_mut().dirty_at_start = dirty;
+    }
+
+    fn snapshot_wake(&self) {
+        self.snap.borrow_mut().wake = true;
+    }
+
+    fn snapshot_chunk(&self, _shard: usize, bytes: Vec<u8>) {
+        let mut s = self.snap.borrow_mut();
+        if let Some((w, _, _)) = s.writer.as_mut() {
+            w.raw(&bytes).expect("writing to memory");
+        }
+    }
+
+    fn snapshot_shard_done(&self, _shard: usize) {
+        let mut s = self.snap.borrow_mut();
+        let done = match s.writer.as_mut() {
+            Some((_, left, _)) => {
+                *left -= 1;
+                *left == 0
+            }
+            None => false,
+        };
+        if done {
+            self.finish(&mut s);
+        }
+    }
+
+    fn snapshot_wait(&self) -> Result<(), String> {
+        let mut s = self.snap.borrow_mut();
+        self.finish(&mut s);
+        s.last
+            .clone()
+            .unwrap_or_else(|| Err(String::from("no save")))
+    }
+
+    fn snapshot_schedule(&self) {
+        self.snap.borrow_mut().persistence.scheduled = true;
+    }
+
+    fn snapshot_read(&self, _target: &SaveTarget) -> Result<Vec<u8>, String> {
+        let s = self.snap.borrow();
+        match (&s.path, &s.last_rdb) {
+            (Some(p), _) => std::fs::read(p).map_err(|e| e.to_string()),
+            (None, Some(b)) => Ok(b.clone()),
+            (None, None) => Err(String::from("no snapshot")),
+        }
     }
 }
 
@@ -70,6 +211,7 @@ impl SingleHost {
         let mut engine = Engine::new(config, shards, info, 0x5eed);
         let clock = VirtualClock {
             now_us: Cell::new(1_700_000_000_000_000),
+            snap: RefCell::new(Snap::default()),
         };
         let conn = engine
             .connect(
@@ -141,6 +283,7 @@ impl SingleHost {
             .engine
             .execute(c, owned.as_args(), &self.clock, &mut out);
         self.drop_killed();
+        self.drive_snapshot();
         match action {
             Action::Block { .. } => None,
             Action::Sleep(us) => {
@@ -182,6 +325,7 @@ impl SingleHost {
         let action = self
             .engine
             .execute(c, owned.as_args(), &self.clock, &mut self.out);
+        self.drive_snapshot();
         if let Action::Sleep(us) = action {
             self.advance_us(us);
         }
@@ -207,6 +351,7 @@ impl SingleHost {
                 Ok(Parsed::Skip(n)) => pos += n,
                 Ok(Parsed::Request(args, n)) => {
                     let action = self.engine.execute(self.conn, args, &self.clock, &mut out);
+                    self.drive_snapshot();
                     pos += n;
                     // A blocked connection runs nothing more (the server would wait).
                     if matches!(action, Action::Close | Action::Block { .. }) {
@@ -243,12 +388,97 @@ impl SingleHost {
 
     fn advance_us(&mut self, us: u64) {
         self.clock.now_us.set(self.clock.now_us.get() + us);
-        self.engine.tick(&self.clock);
+        self.tick();
     }
 
-    /// Runs the periodic work (active expiry) once without moving the clock.
+    /// Runs the periodic work (active expiry, save points, a scheduled BGSAVE) once without
+    /// moving the clock.
     pub fn tick(&mut self) {
         self.engine.tick(&self.clock);
+        let due = {
+            let p = self.clock.persistence();
+            !p.in_progress && (p.scheduled || self.save_point_due(&p))
+        };
+        if due {
+            let m = anax_core::coord::InlineMessenger::new(&mut self.engine, &self.clock);
+            let _ = anax_core::coord::now_or_never(anax_core::coord::snapshot::start(
+                &m,
+                SaveKind::Background,
+            ));
+            self.drive_snapshot();
+        }
+    }
+
+    /// True when a save point of `save` is reached: at least N changes in M seconds since
+    /// the last save.
+    fn save_point_due(&self, p: &Persistence) -> bool {
+        let changes = self
+            .engine
+            .totals()
+            .dirty
+            .saturating_sub(p.dirty_at_last_save);
+        let last = match p.last_save_time {
+            0 => self.engine.state.info.started_us / 1_000_000,
+            t => t,
+        };
+        let elapsed = (self.now_ms() / 1000).saturating_sub(last) as i64;
+        self.engine
+            .config()
+            .save_points()
+            .iter()
+            .any(|&(secs, n)| changes >= n as u64 && elapsed > secs)
+    }
+
+    /// Drives a running BGSAVE to its end, unless snapshots are manual.
+    fn drive_snapshot(&mut self) {
+        let wake = std::mem::take(&mut self.clock.snap.borrow_mut().wake);
+        if wake && !self.clock.snap.borrow().manual {
+            while self.engine.snapshot_drive(&self.clock, 16) {}
+        } else if wake {
+            self.clock.snap.borrow_mut().wake = true;
+        }
+    }
+
+    /// Manual snapshots: a BGSAVE does not run to its end after the command; the test
+    /// drives it with [`snapshot_step`](Self::snapshot_step).
+    pub fn set_manual_snapshots(&mut self, manual: bool) {
+        self.clock.snap.borrow_mut().manual = manual;
+    }
+
+    /// One step of a running BGSAVE's walk (`segments` segments per shard); false once it
+    /// is complete.
+    pub fn snapshot_step(&mut self, segments: usize) -> bool {
+        self.engine.snapshot_drive(&self.clock, segments)
+    }
+
+    /// The file the last successful save produced (in memory).
+    pub fn last_rdb(&self) -> Option<Vec<u8>> {
+        self.clock.snap.borrow().last_rdb.clone()
+    }
+
+    /// Saves also write this file (temporary name, then rename); `None`: memory only.
+    pub fn save_to(&mut self, path: Option<PathBuf>) {
+        self.clock.snap.borrow_mut().path = path;
+    }
+
+    /// Loads an RDB file into the databases (as at start-up: keys already expired are
+    /// skipped); returns (keys loaded, expired keys skipped).
+    pub fn load_rdb(&mut self, bytes: &[u8]) -> Result<(u64, u64), anax_core::rdb::Error> {
+        let opts = anax_core::rdb::read::LoadOptions::from_config(self.engine.config());
+        let shards = self.engine.state.total_shards;
+        let now = self.now_ms();
+        let mut keys = Vec::new();
+        let st =
+            anax_core::snapshot::load_file(&mut &bytes[..], &opts, shards, now, |_, db, k, e| {
+                keys.push((db, k, e))
+            })?;
+        for (db, k, e) in keys {
+            self.engine.load_entry(db, &k, e);
+        }
+        let mut s = self.clock.snap.borrow_mut();
+        s.persistence.last_load_keys_loaded = st.loaded;
+        s.persistence.last_load_keys_expired = st.expired;
+        Ok((st.loaded, st.expired))
     }
 }
 

@@ -202,8 +202,18 @@ impl Conn<'_> {
             if self.pending_output() > 0 {
                 self.write()?;
             }
-            if let Some(close) = self.close {
-                return self.finish(close).await;
+            if let Some(Close::Shutdown(req)) = self.close {
+                if self.shutdown(req).await {
+                    return Ok(());
+                }
+                // The save before exiting failed: the server goes on, as Redis does, and
+                // says so to the client that asked.
+                self.close = None;
+                self.out.extend_from_slice(SHUTDOWN_FAILED);
+                continue;
+            }
+            if self.close.is_some() {
+                return self.finish().await;
             }
             if self.pending_output() >= OUTPUT_HIGH_WATER {
                 // Backpressure: no reading (and no running) until the client drains.
@@ -657,13 +667,26 @@ impl Conn<'_> {
         Ok(())
     }
 
-    /// Flushes the output, then closes (and for SHUTDOWN, stops the server).
-    async fn finish(&mut self, close: Close) -> io::Result<()> {
-        if let Close::Shutdown(req) = close {
-            // The server stops now; what the socket took is all the client gets.
-            self.shard.begin_shutdown(req);
-            return Ok(());
+    /// Flushes the output, then closes.
+    /// SHUTDOWN: starts it and waits until the server stops (true: what the socket took is
+    /// all the client gets) or the save it asked for failed (false).
+    async fn shutdown(&mut self, req: ShutdownRequest) -> bool {
+        if self.pending_output() > 0 {
+            let _ = self.write();
         }
+        self.shard.begin_shutdown(req);
+        loop {
+            if self.shard.shutting_down() {
+                return true;
+            }
+            if !self.shard.saving_for_shutdown() {
+                return self.shard.shutting_down();
+            }
+            self.shard.reactor.sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    async fn finish(&mut self) -> io::Result<()> {
         while self.pending_output() > 0 {
             self.io.writable().await;
             self.write()?;
@@ -710,6 +733,9 @@ fn protected_mode_denies(shard: &Shard, peer: &SocketAddr) -> bool {
     };
     !local
 }
+
+/// What SHUTDOWN answers when the save before exiting failed (Redis's `shutdownCommand`).
+const SHUTDOWN_FAILED: &[u8] = b"-ERR Errors trying to SHUTDOWN. Check logs.\r\n";
 
 /// A timer for a blocked command's deadline (Unix ms; 0: none).
 fn deadline_timer(reactor: &Rc<Reactor>, deadline_ms: u64) -> Option<Timer> {

@@ -44,12 +44,17 @@
 //!   the coordinator's messenger.
 //! - [`conn`]: one client connection.
 //! - [`metrics`]: Prometheus metrics over HTTP on the main port (`GET /metrics`).
+//! - [`persist`]: snapshots on disk (the writer thread, temp file, fsync, rename), the
+//!   server-wide persistence state, save points, and loading at start-up. Each shard
+//!   thread drives its part of a background snapshot in a task of its own
+//!   (`server::snapshot_driver`), a few segments at a time, between other tasks.
 //! - [`reactor`]: the per-thread poller, timers, inbox and run loop.
 //! - [`sys`]: logging, core pinning, file descriptor limits, memory figures.
 
 pub mod cli;
 pub mod conn;
 pub mod metrics;
+pub mod persist;
 pub mod reactor;
 pub mod server;
 pub mod sys;

@@ -4,6 +4,7 @@
 
 use anax_core::{HostInfo, Registry};
 use anax_host_smol::cli::{self, Cli};
+use anax_host_smol::persist::{self, Persist};
 use anax_host_smol::server::{self, Msg, ShardSetup};
 use anax_host_smol::sys::{self, CountingAlloc, Level};
 use anax_host_smol::{notice, warning};
@@ -79,6 +80,21 @@ fn run(cli: Cli, params: Vec<(String, String)>) -> i32 {
         return 1;
     }
 
+    // Load the snapshot before serving anyone (Redis's `loadDataFromDisk`), each key sorted
+    // to its shard thread.
+    let initial_dir = config.dir.clone();
+    let probe = Persist::new(threads, &initial_dir, None);
+    let (mut preload, loaded) =
+        match persist::load_at_start(&probe.target_path(&config), &config, threads) {
+            Ok(Some((per, keys, expired))) => (per, Some((keys, expired))),
+            Ok(None) => ((0..threads).map(|_| Vec::new()).collect(), None),
+            Err(msg) => {
+                warning!("{}", msg);
+                return 1;
+            }
+        };
+    let persist = Persist::new(threads, &initial_dir, loaded);
+
     let started_us = sys::now_us();
     let mut run_id = String::with_capacity(40);
     for b in sys::random_bytes(20) {
@@ -123,6 +139,8 @@ fn run(cli: Cli, params: Vec<(String, String)>) -> i32 {
             },
             cpu: pin.then(|| cpus[i % cpus.len()]),
             registry: registry.clone(),
+            persist: persist.clone(),
+            preload: std::mem::take(&mut preload[i]),
         })
         .collect();
     let shards = match server::spawn_all(setups) {
@@ -173,6 +191,7 @@ fn run(cli: Cli, params: Vec<(String, String)>) -> i32 {
             }
         }
     }
+    persist.abandon();
     if code == 0 {
         warning!("Anax is now ready to exit, bye bye...");
     }

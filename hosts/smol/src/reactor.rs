@@ -158,6 +158,19 @@ impl Reactor {
             reactor: self.clone(),
             deadline,
             id: None,
+            next_poll: false,
+        }
+    }
+
+    /// A future that completes after the loop's next poll for I/O (a background task
+    /// that yields with it lets the connections' events in between its steps; a
+    /// `yield_now` would run it again in the same turn, before any I/O).
+    pub fn next_poll(self: &Rc<Self>) -> Timer {
+        Timer {
+            reactor: self.clone(),
+            deadline: Instant::now(),
+            id: None,
+            next_poll: true,
         }
     }
 
@@ -375,6 +388,8 @@ pub struct Timer {
     reactor: Rc<Reactor>,
     deadline: Instant,
     id: Option<u64>,
+    /// Wait for one poll even when already due ([`Reactor::next_poll`]).
+    next_poll: bool,
 }
 
 impl Timer {
@@ -392,7 +407,7 @@ impl Future for Timer {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if Instant::now() >= self.deadline {
+        if (!self.next_poll || self.id.is_some()) && Instant::now() >= self.deadline {
             self.unregister();
             return Poll::Ready(());
         }

@@ -14,11 +14,14 @@
 //! mistake fails to bind instead of silently taking half the connections.
 
 use crate::conn;
+use crate::persist::Persist;
 use crate::reactor::{Async, Reactor, Receiver, Sender};
 use crate::sys;
 use crate::{notice, verbose, warning};
 use anax_core::coord::{self, Messenger, Notify};
-use anax_core::{Config, Engine, Host, HostInfo, Registry};
+use anax_core::db::Entry;
+use anax_core::snapshot::{Persistence, Refused, SaveKind, STEP_SEGMENTS};
+use anax_core::{Config, Engine, Host, HostInfo, Registry, SaveTarget};
 use async_executor::LocalExecutor;
 use futures_lite::future;
 use socket2::{Domain, Protocol, Socket, Type};
@@ -32,7 +35,37 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// The engine's view of the outside world on a server thread.
-pub struct ServerHost;
+pub struct ServerHost {
+    /// The server-wide persistence state and snapshot writer.
+    pub persist: Arc<Persist>,
+    /// This thread's engine has a background snapshot part to drive.
+    snapshot_wake: Cell<bool>,
+    snapshot_waker: Cell<Option<Waker>>,
+}
+
+impl ServerHost {
+    /// The host of a shard thread.
+    pub fn new(persist: Arc<Persist>) -> Self {
+        ServerHost {
+            persist,
+            snapshot_wake: Cell::new(false),
+            snapshot_waker: Cell::new(None),
+        }
+    }
+
+    /// Waits until the engine has a snapshot part to drive.
+    async fn snapshot_woken(&self) {
+        future::poll_fn(|cx| {
+            if self.snapshot_wake.replace(false) {
+                Poll::Ready(())
+            } else {
+                self.snapshot_waker.set(Some(cx.waker().clone()));
+                Poll::Pending
+            }
+        })
+        .await
+    }
+}
 
 impl Host for ServerHost {
     fn now_us(&self) -> u64 {
@@ -45,6 +78,49 @@ impl Host for ServerHost {
 
     fn rss(&self) -> u64 {
         sys::rss()
+    }
+
+    fn persistence(&self) -> Persistence {
+        self.persist.persistence()
+    }
+
+    fn snapshot_begin(&self, kind: SaveKind, target: &SaveTarget) -> Result<(), Refused> {
+        self.persist.begin(kind, target)
+    }
+
+    fn snapshot_started(&self, dirty: u64) {
+        self.persist.started(dirty)
+    }
+
+    fn snapshot_wake(&self) {
+        self.snapshot_wake.set(true);
+        if let Some(w) = self.snapshot_waker.take() {
+            w.wake();
+        }
+    }
+
+    fn snapshot_room(&self, shard: usize) -> bool {
+        self.persist.room(shard)
+    }
+
+    fn snapshot_chunk(&self, shard: usize, bytes: Vec<u8>) {
+        self.persist.chunk(shard, bytes)
+    }
+
+    fn snapshot_shard_done(&self, shard: usize) {
+        self.persist.shard_done(shard)
+    }
+
+    fn snapshot_wait(&self) -> Result<(), String> {
+        self.persist.wait()
+    }
+
+    fn snapshot_schedule(&self) {
+        self.persist.schedule()
+    }
+
+    fn snapshot_read(&self, target: &SaveTarget) -> Result<Vec<u8>, String> {
+        self.persist.read(target)
     }
 }
 
@@ -94,22 +170,35 @@ pub struct Shard {
     next_conn: Cell<usize>,
     shutdown: Cell<Option<ShutdownRequest>>,
     shutdown_waker: Cell<Option<Waker>>,
+    /// A shutdown waiting for its final snapshot.
+    saving_for_shutdown: Cell<Option<ShutdownRequest>>,
+    saving_waker: Cell<Option<Waker>>,
 }
 
 impl Shard {
     /// Asks every thread to stop accepting, close its connections and return.
     pub fn begin_shutdown(&self, req: ShutdownRequest) {
-        if self.shutdown.get().is_some() {
+        if self.shutdown.get().is_some() || self.saving_for_shutdown.get().is_some() {
             return;
         }
         warning!("User requested shutdown...");
         let save = match req.save {
             Some(s) => s,
-            None => !self.engine.borrow().config().save.is_empty(),
+            None => !self.engine.borrow().config().save_points().is_empty(),
         };
         if save {
-            warning!("Snapshots are not implemented yet: the final RDB snapshot is not saved.");
+            // The snapshot runs in `shutdown_saver`, which then stops the server.
+            self.saving_for_shutdown.set(Some(req));
+            if let Some(w) = self.saving_waker.take() {
+                w.wake();
+            }
+            return;
         }
+        self.stop_all(req);
+    }
+
+    /// Tells every thread to stop, then stops this one.
+    fn stop_all(&self, req: ShutdownRequest) {
         for (i, p) in self.peers.iter().enumerate() {
             if i != self.index {
                 p.send(Msg::Shutdown(req));
@@ -132,6 +221,11 @@ impl Shard {
     /// True once a shutdown was asked for.
     pub fn shutting_down(&self) -> bool {
         self.shutdown.get().is_some()
+    }
+
+    /// True while the snapshot a shutdown asked for runs (on this thread).
+    pub fn saving_for_shutdown(&self) -> bool {
+        self.saving_for_shutdown.get().is_some()
     }
 
     async fn shutdown_requested(&self) -> ShutdownRequest {
@@ -244,6 +338,10 @@ pub struct ShardSetup {
     pub cpu: Option<usize>,
     /// Client ids and counts, shared by every thread.
     pub registry: Arc<Registry>,
+    /// The persistence state and snapshot writer, shared by every thread.
+    pub persist: Arc<Persist>,
+    /// Keys loaded at start-up that belong to this thread's shard: (db, key, entry).
+    pub preload: Vec<(usize, Vec<u8>, Entry)>,
 }
 
 /// A running shard thread.
@@ -325,7 +423,7 @@ fn shard_main(
             ),
         }
     }
-    let engine = Engine::new_part(
+    let mut engine = Engine::new_part(
         setup.config,
         setup.index,
         setup.threads.max(1),
@@ -333,17 +431,22 @@ fn shard_main(
         setup.seed,
         setup.registry.clone(),
     );
+    for (db, key, entry) in setup.preload {
+        engine.load_entry(db, &key, entry);
+    }
     let shard = Rc::new(Shard {
         index: setup.index,
         reactor: reactor.clone(),
         engine: RefCell::new(engine),
-        host: ServerHost,
+        host: ServerHost::new(setup.persist),
         peers,
         registry: setup.registry,
         notifier: reactor.notifier(),
         next_conn: Cell::new(0),
         shutdown: Cell::new(None),
         shutdown_waker: Cell::new(None),
+        saving_for_shutdown: Cell::new(None),
+        saving_waker: Cell::new(None),
     });
     let listeners = setup
         .listeners
@@ -353,6 +456,8 @@ fn shard_main(
 
     let ex = LocalExecutor::new();
     ex.spawn(cron(shard.clone())).detach();
+    ex.spawn(snapshot_driver(shard.clone())).detach();
+    ex.spawn(shutdown_saver(shard.clone())).detach();
     let req = reactor.block_on(
         &ex,
         future::or(
@@ -380,10 +485,91 @@ async fn cron(shard: Rc<Shard>) {
     loop {
         shard.reactor.sleep_until(next).await;
         shard.engine.borrow_mut().tick(&shard.host);
+        save_points(&shard).await;
         next += period(&shard);
         let now = Instant::now();
         if next < now {
             next = now + period(&shard);
+        }
+    }
+}
+
+/// The periodic snapshot work: every thread publishes its write counter; thread 0 starts
+/// a background save when a save point is reached or one was scheduled (BGSAVE in MULTI).
+async fn save_points(shard: &Rc<Shard>) {
+    let (dirty, points, started) = {
+        let e = shard.engine.borrow();
+        (
+            e.state.dirty,
+            e.config().save_points(),
+            e.state.info.started_us / 1_000_000,
+        )
+    };
+    shard.host.persist.publish_dirty(shard.index, dirty);
+    if shard.index != 0 || shard.shutting_down() || !shard.host.persist.due(&points, started) {
+        return;
+    }
+    if !shard.host.persist.persistence().scheduled {
+        notice!("Save point reached: saving...");
+    }
+    let m = shard.messenger();
+    let _ = coord::snapshot::start(&m, SaveKind::Background).await;
+}
+
+/// Drives this thread's part of a background snapshot while the thread keeps serving: a
+/// few segments per turn of the reactor loop, between its I/O; while the writer is
+/// behind, it waits a little.
+async fn snapshot_driver(shard: Rc<Shard>) {
+    loop {
+        shard.host.snapshot_woken().await;
+        loop {
+            let active = shard
+                .engine
+                .borrow_mut()
+                .snapshot_drive(&shard.host, STEP_SEGMENTS);
+            if !active {
+                break;
+            }
+            // One step per turn of the reactor's loop, between polls for I/O.
+            if shard.host.persist.room(shard.index) {
+                shard.reactor.next_poll().await;
+            } else {
+                shard.reactor.sleep(Duration::from_millis(1)).await;
+            }
+        }
+    }
+}
+
+/// The save before a shutdown (SHUTDOWN SAVE, or the default with save points, or a
+/// signal): waits for a running background save, saves, and stops the server; when the
+/// save fails, the server goes on running, as Redis does.
+async fn shutdown_saver(shard: Rc<Shard>) {
+    loop {
+        let req = future::poll_fn(|cx| match shard.saving_for_shutdown.get() {
+            Some(r) => Poll::Ready(r),
+            None => {
+                shard.saving_waker.set(Some(cx.waker().clone()));
+                Poll::Pending
+            }
+        })
+        .await;
+        while shard.host.persist.busy() {
+            shard.reactor.sleep(Duration::from_millis(5)).await;
+        }
+        notice!("Saving the final RDB snapshot before exiting.");
+        let m = shard.messenger();
+        match coord::snapshot::save(&m).await {
+            Ok(()) => {
+                shard.stop_all(req);
+                return;
+            }
+            Err(e) => {
+                warning!("Error trying to save the DB, can't exit: {}", e);
+                warning!(
+                    "Errors trying to shut down the server. Check the logs for more information."
+                );
+                shard.saving_for_shutdown.set(None);
+            }
         }
     }
 }
@@ -544,16 +730,23 @@ mod tests {
         threads: usize,
         listeners: Vec<TcpListener>,
         reg: &Arc<Registry>,
+        persist: &Arc<Persist>,
     ) -> ShardSetup {
         ShardSetup {
             index,
             threads,
-            config: Config::default(),
+            // No save points: a signal must not save into the source tree.
+            config: Config {
+                save: String::new(),
+                ..Config::default()
+            },
             info: HostInfo::default(),
             seed: 1,
             listeners,
             cpu: None,
             registry: reg.clone(),
+            persist: persist.clone(),
+            preload: Vec::new(),
         }
     }
 
@@ -564,8 +757,12 @@ mod tests {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         l.set_nonblocking(true).unwrap();
         let reg = Registry::new();
-        let threads =
-            spawn_all(vec![setup(0, 2, vec![l], &reg), setup(1, 2, vec![], &reg)]).unwrap();
+        let persist = Persist::new(2, ".", None);
+        let threads = spawn_all(vec![
+            setup(0, 2, vec![l], &reg, &persist),
+            setup(1, 2, vec![], &reg, &persist),
+        ])
+        .unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         let caller = std::thread::current().id();
         for t in &threads {
