@@ -14,6 +14,8 @@
 //! - [`perf`]: instructions per operation with `perf stat`, where the machine counts them.
 //! - [`typemem`]: the per-type memory run's loads (a 1M-field hash, set, sorted set and
 //!   list, and 1M small hashes) and their checks.
+//! - [`rdbspeed`]: the save and load speed run's datasets, log parsing, MB/s and
+//!   `redis-check-rdb` verdicts.
 //! - [`run`]: the phases; [`report`]: the figures, as markdown and JSON; [`stats`]:
 //!   medians, ratios, formatting.
 //!
@@ -26,6 +28,7 @@ pub mod opts;
 pub mod perf;
 pub mod procfs;
 pub mod rb;
+pub mod rdbspeed;
 pub mod report;
 pub mod run;
 pub mod server;

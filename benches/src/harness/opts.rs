@@ -27,15 +27,18 @@ Options:
   --open-seconds S      open-loop run length (default 2)
   --open-fraction F     open-loop rate as a fraction of Redis's closed-loop max (default 0.7)
   --keyspace N          keys the throughput runs use (default 100000, preloaded)
-  --keys N              keys for the memory and snapshot runs (default 1000000)
+  --keys N              keys for the memory, snapshot and save/load runs (default 1000000)
   --big                 --keys 10000000
   --snapshot-rate R     writes per second during BGSAVE (default 20000)
   --elements N          elements per collection, and small hashes, in the per-type memory
                         run (default 1000000)
-  --only LIST           phases to run, of rb,load,memory,snapshot,types (default all);
-                        types: bytes per element of a hash, set, sorted set and list of
-                        --elements each, and per key of --elements small hashes, each on
-                        a fresh server
+  --only LIST           phases to run, of rb,load,memory,snapshot,types,rdbspeed (default
+                        all); types: bytes per element of a hash, set, sorted set and list
+                        of --elements each, and per key of --elements small hashes, each on
+                        a fresh server; rdbspeed: SAVE and start-up load speed in MB/s of
+                        --keys strings, and of a hash, set, sorted set and list of --keys/4
+                        elements each, each on a fresh server, files checked with
+                        redis-check-rdb
   --throughput-only     --only rb,load
   --types-memory        --only types
   --anax PATH           anax binary (default target/release/anax)
@@ -65,6 +68,8 @@ pub struct Phases {
     pub snapshot: bool,
     /// Bytes per element of big collections, and per key of small hashes.
     pub types: bool,
+    /// SAVE and load speed.
+    pub rdbspeed: bool,
 }
 
 impl Phases {
@@ -76,6 +81,7 @@ impl Phases {
             memory: on,
             snapshot: on,
             types: on,
+            rdbspeed: on,
         }
     }
 }
@@ -278,6 +284,7 @@ pub fn parse(args: &[String], cores: usize) -> Result<Option<Options>, String> {
                         "memory" => p.memory = true,
                         "snapshot" => p.snapshot = true,
                         "types" => p.types = true,
+                        "rdbspeed" => p.rdbspeed = true,
                         other => return Err(format!("--only: unknown phase {other}")),
                     }
                 }
@@ -382,7 +389,18 @@ mod tests {
         assert!(o.json);
         let o = parse(&args("--only memory,snapshot"), 2).unwrap().unwrap();
         assert!(!o.phases.rb && !o.phases.load && o.phases.memory && o.phases.snapshot);
-        assert!(!o.phases.types);
+        assert!(!o.phases.types && !o.phases.rdbspeed);
+        let o = parse(&args("--only rdbspeed --keys 5000"), 2)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            o.phases,
+            Phases {
+                rdbspeed: true,
+                ..Phases::all(false)
+            }
+        );
+        assert_eq!(o.keys, 5000);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! What a harness run measured, and its markdown and JSON forms.
 
+use super::rdbspeed::{RdbData, RdbRow};
 use super::server::Kind;
 use super::stats::{
     fmt_count, fmt_mib, fmt_ms, fmt_opt, fmt_pct, fmt_ratio, median, ratio, spread,
@@ -255,6 +256,8 @@ pub struct Report {
     pub types_memory: Vec<TypeMemRow>,
     /// BGSAVE memory.
     pub snapshots: Vec<SnapRow>,
+    /// SAVE and load speed.
+    pub rdb_speed: Vec<RdbRow>,
     /// Things worth knowing (crashes, errors, missing tools).
     pub notes: Vec<String>,
 }
@@ -270,6 +273,7 @@ impl Report {
             memory: Vec::new(),
             types_memory: Vec::new(),
             snapshots: Vec::new(),
+            rdb_speed: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -468,6 +472,9 @@ impl Report {
                 }
             }
         }
+        if !self.rdb_speed.is_empty() {
+            self.rdb_md(&mut s);
+        }
         if !self.notes.is_empty() {
             let _ = writeln!(s, "\n## Notes\n");
             for n in &self.notes {
@@ -483,6 +490,65 @@ impl Report {
             .iter()
             .find(|r| r.case == case && r.kind == Kind::Redis)
             .and_then(|r| r.result.as_ref().ok())
+    }
+
+    /// Redis's save and load figures for `data`, if it has them.
+    fn redis_rdb(&self, data: RdbData) -> Option<&super::rdbspeed::RdbSpeed> {
+        self.rdb_speed
+            .iter()
+            .find(|r| r.data == data && r.kind == Kind::Redis)
+            .and_then(|r| r.result.as_ref().ok())
+    }
+
+    fn rdb_md(&self, s: &mut String) {
+        let _ = writeln!(
+            s,
+            "\n## Save and load speed (RDB)\n\nEach row: a fresh server (`--loglevel notice`, its own `--dir`) is loaded with the data, SAVE is timed from the client (until its reply), and the file `dump.rdb` is measured; the server stops, `redis-check-rdb` reads the file, and a fresh server of the same kind starts on it: load time is what its log says (`DB loaded from disk: N seconds`; `ping` marks the fallback, spawn to first PONG), and DBSIZE and the collections' sizes are checked. MB/s = file bytes / 10^6 / seconds. `spawn to PONG` is the wall time from starting the loading server to its first PONG (polled every 10 ms), which includes process start-up (both servers log their line once the keys are in their tables; Anax answers PING as soon as the thread that accepts connections holds its keys, possibly before the other threads do).\n"
+        );
+        let _ = writeln!(
+            s,
+            "| data | server | RDB MB | SAVE s | save MB/s | vs Redis | load s | load MB/s | vs Redis | spawn to PONG s | vs Redis | redis-check-rdb |"
+        );
+        let _ = writeln!(
+            s,
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        );
+        for data in RdbData::ALL {
+            let redis = self.redis_rdb(data);
+            for r in self.rdb_speed.iter().filter(|r| r.data == data) {
+                let what = data.describe(self.meta.keys, self.meta.value_size);
+                let label = r.kind.label();
+                match &r.result {
+                    Ok(x) => {
+                        let (save, load) = (x.save_mb_s(), x.load_mb_s());
+                        let _ = writeln!(
+                            s,
+                            "| {what} | {label} | {:.1} | {:.3} | {} | {} | {:.3}{} | {} | {} | {:.3} | {} | {} |",
+                            x.bytes as f64 / 1e6,
+                            x.save_secs,
+                            fmt_opt(save, |v| format!("{v:.1}")),
+                            fmt_ratio(ratio(save, redis.and_then(|r| r.save_mb_s()))),
+                            x.load_secs,
+                            match x.source {
+                                super::rdbspeed::LoadSource::Log => "",
+                                super::rdbspeed::LoadSource::Ping => " (ping)",
+                            },
+                            fmt_opt(load, |v| format!("{v:.1}")),
+                            fmt_ratio(ratio(load, redis.and_then(|r| r.load_mb_s()))),
+                            x.ready_secs,
+                            fmt_ratio(ratio(Some(x.ready_secs), redis.map(|r| r.ready_secs))),
+                            match &x.check {
+                                Ok(()) => "OK".to_string(),
+                                Err(e) => format!("**failed**: {e}"),
+                            }
+                        );
+                    }
+                    Err(e) => {
+                        let _ = writeln!(s, "| {what} | {label} | failed: {e} | | | | | | | | | |");
+                    }
+                }
+            }
+        }
     }
 
     fn types_md(&self, s: &mut String) {
@@ -683,6 +749,30 @@ impl Report {
                 x < 1.0,
             ));
         }
+        for r in self.rdb_speed.iter().filter(|r| r.kind == t1) {
+            let (Ok(x), Some(redis)) = (&r.result, self.redis_rdb(r.data)) else {
+                continue;
+            };
+            let what = r.data.describe(self.meta.keys, self.meta.value_size);
+            for (name, a, b) in [
+                ("save", x.save_mb_s(), redis.save_mb_s()),
+                ("load", x.load_mb_s(), redis.load_mb_s()),
+            ] {
+                let (Some(a), Some(b), Some(q)) = (a, b, ratio(a, b)) else {
+                    continue;
+                };
+                let mut got = format!("{a:.1} against {b:.1} MB/s ({q:.2}x)");
+                if name == "load" {
+                    // The logged times end at different points (see the table's notes).
+                    let _ = write!(
+                        got,
+                        "; spawn to PONG {:.3} s against {:.3} s",
+                        x.ready_secs, redis.ready_secs
+                    );
+                }
+                lines.push((format!("{name} MB/s ≥ Redis ({what})"), got, q >= 1.0));
+            }
+        }
         if lines.is_empty() {
             return;
         }
@@ -785,6 +875,39 @@ impl Report {
                 Err(e) => json!({"server": r.kind.id(), "unavailable": e}),
             })
             .collect();
+        let rdb_speed: Vec<Json> = self
+            .rdb_speed
+            .iter()
+            .map(|r| {
+                let mut j = match &r.result {
+                    Ok(x) => {
+                        let redis = self.redis_rdb(r.data);
+                        json!({
+                            "server": r.kind.id(),
+                            "keys": x.keys,
+                            "rdb_bytes": x.bytes,
+                            "save_secs": x.save_secs,
+                            "save_mb_per_sec": x.save_mb_s(),
+                            "load_secs": x.load_secs,
+                            "load_secs_from": x.source.id(),
+                            "ready_secs": x.ready_secs,
+                            "load_mb_per_sec": x.load_mb_s(),
+                            "save_ratio_vs_redis": ratio(x.save_mb_s(), redis.and_then(|r| r.save_mb_s())),
+                            "load_ratio_vs_redis": ratio(x.load_mb_s(), redis.and_then(|r| r.load_mb_s())),
+                            "ready_ratio_vs_redis": ratio(Some(x.ready_secs), redis.map(|r| r.ready_secs)),
+                            "redis_check_rdb": match &x.check {
+                                Ok(()) => json!("ok"),
+                                Err(e) => json!({ "failed": e }),
+                            },
+                        })
+                    }
+                    Err(e) => json!({"server": r.kind.id(), "failed": e}),
+                };
+                j["dataset"] = json!(r.data.id());
+                j["describe"] = json!(r.data.describe(m.keys, m.value_size));
+                j
+            })
+            .collect();
         json!({
             "meta": {
                 "date": m.date,
@@ -820,6 +943,7 @@ impl Report {
             "memory": memory,
             "types_memory": types_memory,
             "snapshot": snapshots,
+            "rdb_speed": rdb_speed,
             "notes": self.notes,
         })
     }
@@ -827,6 +951,7 @@ impl Report {
 
 #[cfg(test)]
 mod tests {
+    use super::super::rdbspeed::{LoadSource, RdbSpeed};
     use super::*;
 
     fn sample() -> Report {
@@ -922,9 +1047,80 @@ mod tests {
                 encoding: encoding.map(String::from).map_err(String::from),
             });
         }
+        r.meta.keys = 1000;
+        r.meta.value_size = 16;
+        let speed = |bytes, save_secs, load_secs, check: Result<(), String>| RdbSpeed {
+            keys: 1000,
+            bytes,
+            save_secs,
+            load_secs,
+            source: LoadSource::Log,
+            ready_secs: load_secs + 0.1,
+            check,
+        };
+        r.rdb_speed.push(RdbRow {
+            data: RdbData::Strings,
+            kind: Kind::Redis,
+            result: Ok(speed(40_000_000, 0.4, 0.8, Ok(()))),
+        });
+        r.rdb_speed.push(RdbRow {
+            data: RdbData::Strings,
+            kind: t1,
+            result: Ok(speed(
+                40_000_000,
+                0.2,
+                1.0,
+                Err("exited non-zero: bad".into()),
+            )),
+        });
+        r.rdb_speed.push(RdbRow {
+            data: RdbData::Types,
+            kind: t1,
+            result: Err("SAVE replied ERR".into()),
+        });
         r.note("hello");
         r.note("hello");
         r
+    }
+
+    #[test]
+    fn rdb_speed_markdown_and_json() {
+        let r = sample();
+        let md = r.markdown();
+        assert!(md.contains("## Save and load speed (RDB)"), "{md}");
+        assert!(
+            md.contains("| 1,000 strings, 16-byte values | redis | 40.0 | 0.400 | 100.0 | 1.00x | 0.800 | 50.0 | 1.00x | 0.900 | 1.00x | OK |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| 1,000 strings, 16-byte values | anax t1 | 40.0 | 0.200 | 200.0 | 2.00x | 1.000 | 40.0 | 0.80x | 1.100 | 1.22x | **failed**: exited non-zero: bad |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| hash, set, sorted set, list of 250 elements each | anax t1 | failed: SAVE replied ERR |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| save MB/s ≥ Redis (1,000 strings, 16-byte values) | 200.0 against 100.0 MB/s (2.00x) | yes |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| load MB/s ≥ Redis (1,000 strings, 16-byte values) | 40.0 against 50.0 MB/s (0.80x); spawn to PONG 1.100 s against 0.900 s | **no** |"),
+            "{md}"
+        );
+        let j = r.json();
+        let rows = j["rdb_speed"].as_array().unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[1]["server"], "anax-t1");
+        assert_eq!(rows[1]["dataset"], "strings");
+        assert_eq!(rows[1]["rdb_bytes"], 40_000_000);
+        assert_eq!(rows[1]["save_mb_per_sec"], 200.0);
+        assert_eq!(rows[1]["save_ratio_vs_redis"], 2.0);
+        assert_eq!(rows[1]["load_ratio_vs_redis"], 0.8);
+        assert_eq!(rows[1]["load_secs_from"], "log");
+        assert_eq!(rows[0]["redis_check_rdb"], "ok");
+        assert_eq!(rows[1]["redis_check_rdb"]["failed"], "exited non-zero: bad");
+        assert_eq!(rows[2]["failed"], "SAVE replied ERR");
     }
 
     #[test]

@@ -7,8 +7,9 @@ use super::opts::Options;
 use super::perf::{self, PerfSession};
 use super::procfs;
 use super::rb::{self, RbSpec};
+use super::rdbspeed::{self, LoadSource, RdbData, RdbRow, RdbSpeed};
 use super::report::{MemRow, Report, Section, SnapRow, Snapshot, TypeMemRow};
-use super::server::{Kind, Launch, Server};
+use super::server::{Kind, Launch, Server, StartOpts};
 use super::stats::{fmt_count, median};
 use super::typemem::{self, TypeCase};
 use anax_protocol::Value;
@@ -59,6 +60,9 @@ pub fn run(opts: &Options, launch: &Launch, report: &mut Report) {
     }
     if opts.phases.types {
         types_memory(opts, launch, report);
+    }
+    if opts.phases.rdbspeed {
+        rdb_speed(opts, launch, report);
     }
     report.meta.total_secs = started.elapsed().as_secs_f64();
     report.meta.load_after = procfs::loadavg().unwrap_or_default();
@@ -563,6 +567,128 @@ fn types_memory(opts: &Options, launch: &Launch, report: &mut Report) {
             stop_checked(server, &what, report);
         }
     }
+}
+
+/// The save and load speed run: each dataset on a fresh server of each kind, SAVE, then a
+/// fresh server of the same kind on the file (see [`rdbspeed`]).
+fn rdb_speed(opts: &Options, launch: &Launch, report: &mut Report) {
+    let kinds = report.servers.clone();
+    for data in RdbData::ALL {
+        for &kind in &kinds {
+            let result = rdb_one(kind, data, opts, launch);
+            match &result {
+                Ok(x) => progress!(
+                    "rdb speed: {} {}: {:.1} MB, SAVE {:.3} s ({} MB/s), load {:.3} s from the {} ({} MB/s), redis-check-rdb {}",
+                    kind.label(),
+                    data.id(),
+                    x.bytes as f64 / 1e6,
+                    x.save_secs,
+                    x.save_mb_s().map_or("–".into(), |v| format!("{v:.1}")),
+                    x.load_secs,
+                    x.source.id(),
+                    x.load_mb_s().map_or("–".into(), |v| format!("{v:.1}")),
+                    match &x.check {
+                        Ok(()) => "OK".to_string(),
+                        Err(e) => format!("failed: {e}"),
+                    }
+                ),
+                Err(e) => {
+                    progress!("rdb speed: {} {}: {e}", kind.label(), data.id());
+                    report.note(format!(
+                        "the {} save/load run: {}: {e}",
+                        data.id(),
+                        kind.label()
+                    ));
+                }
+            }
+            if let Ok(RdbSpeed {
+                source: LoadSource::Ping,
+                ..
+            }) = &result
+            {
+                report.note(format!(
+                    "the {} save/load run: {}: no 'DB loaded from disk' log line; load time is spawn to first PONG",
+                    data.id(),
+                    kind.label()
+                ));
+            }
+            if let Ok(RdbSpeed { check: Err(e), .. }) = &result {
+                report.note(format!(
+                    "the {} save/load run: {}: redis-check-rdb failed: {e}",
+                    data.id(),
+                    kind.label()
+                ));
+            }
+            report.rdb_speed.push(RdbRow { data, kind, result });
+        }
+    }
+}
+
+/// One dataset saved by a fresh `kind` and loaded by another.
+fn rdb_one(kind: Kind, data: RdbData, opts: &Options, launch: &Launch) -> Result<RdbSpeed, String> {
+    let mut start = StartOpts {
+        loglevel: "notice",
+        ready_within: Duration::from_secs(900),
+        ..StartOpts::default()
+    };
+    let mut server = Server::start_with(kind, launch, &start)?;
+    let dir = server.dir().to_path_buf();
+    let path = dir.join(rdbspeed::DBFILENAME);
+    let mut c = server.client()?;
+    let keys = data.load(&mut c, opts.keys, opts.value_size)?;
+    let t = Instant::now();
+    let reply = c.cmd(&["SAVE"]).map_err(|e| format!("SAVE: {e}"))?;
+    let save_secs = t.elapsed().as_secs_f64();
+    if let Some(e) = error_text(&reply) {
+        return Err(format!("SAVE replied {e}"));
+    }
+    let bytes = std::fs::metadata(&path)
+        .map_err(|e| format!("after SAVE: {}: {e}", path.display()))?
+        .len();
+    drop(c);
+    server
+        .check_alive()
+        .map_err(|e| format!("died after SAVE: {e}"))?;
+    server.stop();
+    let check = rdbspeed::check_rdb(&path);
+    start.dir = Some(dir.clone());
+    let mut server = Server::start_with(kind, launch, &start)
+        .map_err(|e| format!("starting on the saved file: {e}"))?;
+    let ready_secs = server.ready_secs();
+    let mut logged = rdbspeed::parse_loaded_secs(&server.log_text());
+    if logged.is_none() {
+        // In case the line is still on its way to the file.
+        std::thread::sleep(Duration::from_millis(300));
+        logged = rdbspeed::parse_loaded_secs(&server.log_text());
+    }
+    let (load_secs, source) = match logged {
+        Some(s) => (s, LoadSource::Log),
+        None => (ready_secs, LoadSource::Ping),
+    };
+    let mut c = server.client()?;
+    let loaded = data
+        .check(&mut c, opts.keys)
+        .map_err(|e| format!("after loading the saved file: {e}"))?;
+    drop(c);
+    server
+        .check_alive()
+        .map_err(|e| format!("died after loading: {e}"))?;
+    server.stop();
+    if !opts.keep {
+        let _ = std::fs::remove_file(&path);
+    }
+    if loaded != keys {
+        return Err(format!("saved {keys} keys, loaded {loaded}"));
+    }
+    Ok(RdbSpeed {
+        keys,
+        bytes,
+        save_secs,
+        load_secs,
+        source,
+        ready_secs,
+        check,
+    })
 }
 
 fn snapshot_one(server: &Server, opts: &Options, seed: u64) -> Result<Snapshot, String> {

@@ -55,6 +55,27 @@ pub struct Launch {
     pub workdir: PathBuf,
 }
 
+/// How one server starts, beyond [`Launch`]: [`Server::start`] uses the defaults.
+#[derive(Clone, Debug)]
+pub struct StartOpts {
+    /// Its `--dir` (created if missing); by default a new `<workdir>/<id>-<port>`.
+    pub dir: Option<PathBuf>,
+    /// `--loglevel` (default `warning`).
+    pub loglevel: &'static str,
+    /// How long it may take to answer PING (default 20 s).
+    pub ready_within: Duration,
+}
+
+impl Default for StartOpts {
+    fn default() -> StartOpts {
+        StartOpts {
+            dir: None,
+            loglevel: "warning",
+            ready_within: Duration::from_secs(20),
+        }
+    }
+}
+
 /// A running server, killed when dropped.
 pub struct Server {
     /// Which server.
@@ -63,6 +84,7 @@ pub struct Server {
     port: u16,
     log: PathBuf,
     dir: PathBuf,
+    ready_secs: f64,
 }
 
 /// A port nobody listens on right now.
@@ -74,10 +96,23 @@ pub fn free_port() -> std::io::Result<u16> {
 impl Server {
     /// Starts a server of `kind` and waits until it answers PING.
     pub fn start(kind: Kind, launch: &Launch) -> Result<Server, String> {
+        Server::start_with(kind, launch, &StartOpts::default())
+    }
+
+    /// [`Server::start`] with a given `--dir`, `--loglevel` and start-up time limit. The
+    /// log goes to `<dir>/server.log`, or `<dir>/server-<port>.log` in a given dir (which
+    /// several servers may use one after the other).
+    pub fn start_with(kind: Kind, launch: &Launch, o: &StartOpts) -> Result<Server, String> {
         let port = free_port().map_err(|e| format!("no free port: {e}"))?;
-        let dir = launch.workdir.join(format!("{}-{port}", kind.id()));
+        let (dir, log_name) = match &o.dir {
+            Some(d) => (d.clone(), format!("server-{port}.log")),
+            None => (
+                launch.workdir.join(format!("{}-{port}", kind.id())),
+                "server.log".to_string(),
+            ),
+        };
         fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let log = dir.join("server.log");
+        let log = dir.join(log_name);
         let (program, mut args) = match kind {
             Kind::Redis => (
                 launch.redis.clone(),
@@ -93,7 +128,7 @@ impl Server {
                     "--daemonize".into(),
                     "no".into(),
                     "--loglevel".into(),
-                    "warning".into(),
+                    o.loglevel.into(),
                     "--dir".into(),
                     dir.display().to_string(),
                 ],
@@ -108,7 +143,7 @@ impl Server {
                     "--save".into(),
                     String::new(),
                     "--loglevel".into(),
-                    "warning".into(),
+                    o.loglevel.into(),
                     "--dir".into(),
                     dir.display().to_string(),
                 ],
@@ -133,6 +168,7 @@ impl Server {
             .try_clone()
             .map_err(|e| format!("{}: {e}", log.display()))?;
         cmd.stdout(out).stderr(err);
+        let spawned = Instant::now();
         let child = cmd
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
@@ -142,8 +178,10 @@ impl Server {
             port,
             log,
             dir,
+            ready_secs: 0.0,
         };
-        server.wait_ready(Duration::from_secs(20))?;
+        server.wait_ready(o.ready_within)?;
+        server.ready_secs = spawned.elapsed().as_secs_f64();
         Ok(server)
     }
 
@@ -165,7 +203,7 @@ impl Server {
                     self.log_tail()
                 ));
             }
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 
@@ -201,6 +239,16 @@ impl Server {
             )),
             Err(e) => Err(format!("{}: {e}", self.kind.label())),
         }
+    }
+
+    /// Seconds from spawning the process to its first PONG.
+    pub fn ready_secs(&self) -> f64 {
+        self.ready_secs
+    }
+
+    /// Its whole log so far (stdout and stderr).
+    pub fn log_text(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// The last lines of its log, on one line.

@@ -181,6 +181,12 @@ fn io_err(what: &str) -> impl Fn(std::io::Error) -> String + '_ {
 /// Loads case `case` with `n` elements (or keys) into an empty server and checks the result;
 /// returns `n`.
 pub fn load(c: &mut Client, case: TypeCase, n: u64) -> Result<u64, String> {
+    load_into(c, case, n, 0)
+}
+
+/// [`load`] into a server that already holds `keys_before` other keys (none of them the
+/// case's keys): the DBSIZE check allows for them.
+pub fn load_into(c: &mut Client, case: TypeCase, n: u64, keys_before: u64) -> Result<u64, String> {
     let mut out = Vec::with_capacity(1 << 20);
     match case.key() {
         Some(key) => {
@@ -213,8 +219,11 @@ pub fn load(c: &mut Client, case: TypeCase, n: u64) -> Result<u64, String> {
                 return Err(format!("loaded {n} elements but {count_cmd} says {len}"));
             }
             let keys = dbsize(c)?;
-            if keys != 1 {
-                return Err(format!("expected 1 key, DBSIZE says {keys}"));
+            if keys != keys_before + 1 {
+                return Err(format!(
+                    "expected {} keys, DBSIZE says {keys}",
+                    keys_before + 1
+                ));
             }
         }
         None => {
@@ -233,15 +242,34 @@ pub fn load(c: &mut Client, case: TypeCase, n: u64) -> Result<u64, String> {
                 i = end;
             }
             let keys = dbsize(c)?;
-            if keys != n {
-                return Err(format!("loaded {n} hashes but DBSIZE says {keys}"));
+            if keys != keys_before + n {
+                return Err(format!(
+                    "loaded {n} hashes onto {keys_before} keys but DBSIZE says {keys}"
+                ));
             }
         }
     }
     Ok(n)
 }
 
-fn dbsize(c: &mut Client) -> Result<u64, String> {
+/// The size of what [`load`] loaded: HLEN/SCARD/ZCARD/LLEN of the collection, or, for the
+/// small hashes, DBSIZE.
+pub fn size(c: &mut Client, case: TypeCase) -> Result<u64, String> {
+    match case.key() {
+        Some(key) => {
+            let count_cmd = case.commands().1;
+            int_reply(
+                c.cmd(&[count_cmd.as_bytes(), key.as_slice()])
+                    .map_err(io_err(count_cmd))?,
+                count_cmd,
+            )
+        }
+        None => dbsize(c),
+    }
+}
+
+/// DBSIZE, or why not.
+pub fn dbsize(c: &mut Client) -> Result<u64, String> {
     int_reply(c.cmd(&["DBSIZE"]).map_err(io_err("DBSIZE"))?, "DBSIZE")
 }
 
