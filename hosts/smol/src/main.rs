@@ -84,6 +84,7 @@ fn run(cli: Cli, params: Vec<(String, String)>) -> i32 {
     // to its shard thread.
     let initial_dir = config.dir.clone();
     let probe = Persist::new(threads, &initial_dir, None);
+    let load_started = std::time::Instant::now();
     let (mut preload, loaded) =
         match persist::load_at_start(&probe.target_path(&config), &config, threads) {
             Ok(Some((per, keys, expired))) => (per, Some((keys, expired))),
@@ -125,6 +126,7 @@ fn run(cli: Cli, params: Vec<(String, String)>) -> i32 {
     );
     let registry = Registry::new();
     let mut listeners = Some(listeners);
+    let (loaded_tx, loaded_rx) = std::sync::mpsc::channel();
     let setups = (0..threads)
         .map(|i| ShardSetup {
             index: i,
@@ -141,6 +143,7 @@ fn run(cli: Cli, params: Vec<(String, String)>) -> i32 {
             registry: registry.clone(),
             persist: persist.clone(),
             preload: std::mem::take(&mut preload[i]),
+            loaded: loaded.is_some().then(|| loaded_tx.clone()),
         })
         .collect();
     let shards = match server::spawn_all(setups) {
@@ -150,6 +153,15 @@ fn run(cli: Cli, params: Vec<(String, String)>) -> i32 {
             return 1;
         }
     };
+    if loaded.is_some() {
+        // As Redis, once the keys are in the tables, not only read from the file.
+        drop(loaded_tx);
+        while loaded_rx.recv().is_ok() {}
+        notice!(
+            "DB loaded from disk: {:.3} seconds",
+            load_started.elapsed().as_secs_f64()
+        );
+    }
 
     let inbox = shards[0].inbox.clone();
     match signals {

@@ -429,7 +429,6 @@ pub fn load_at_start(
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("Fatal error loading the DB: {e}. Exiting.")),
     };
-    let started = Instant::now();
     let mut src = FileSource(io::BufReader::with_capacity(1 << 16, file));
     let opts = LoadOptions::from_config(config);
     let now_ms = crate::sys::now_us() / 1000;
@@ -468,9 +467,6 @@ pub fn load_at_start(
         st.loaded,
         st.expired
     );
-    notice!(
-        "DB loaded from disk: {:.3} seconds",
-        started.elapsed().as_secs_f64()
-    );
+    // "DB loaded from disk" comes from the caller once every shard thread holds its keys.
     Ok(Some((per, st.loaded, st.expired)))
 }

@@ -342,6 +342,8 @@ pub struct ShardSetup {
     pub persist: Arc<Persist>,
     /// Keys loaded at start-up that belong to this thread's shard: (db, key, entry).
     pub preload: Vec<(usize, Vec<u8>, Entry)>,
+    /// Told once the thread holds its preloaded keys (the start-up load's end).
+    pub loaded: Option<std::sync::mpsc::Sender<()>>,
 }
 
 /// A running shard thread.
@@ -433,6 +435,9 @@ fn shard_main(
     );
     for (db, key, entry) in setup.preload {
         engine.load_entry(db, &key, entry);
+    }
+    if let Some(tx) = setup.loaded {
+        let _ = tx.send(());
     }
     let shard = Rc::new(Shard {
         index: setup.index,
@@ -747,6 +752,7 @@ mod tests {
             registry: reg.clone(),
             persist: persist.clone(),
             preload: Vec::new(),
+            loaded: None,
         }
     }
 
