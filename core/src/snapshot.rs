@@ -62,7 +62,7 @@ pub const BGSAVE_IN_PROGRESS: &str = "ERR Background save already in progress";
 /// A chunk is sealed (handed to the host) once it holds this many bytes.
 pub const CHUNK_BYTES: usize = 64 * 1024;
 /// A shard stops walking while it has this many bytes queued that the host has not taken.
-pub const SHARD_QUEUE_LIMIT: usize = 1 << 20;
+pub const SHARD_QUEUE_LIMIT: usize = 256 << 10;
 /// Segments a shard walks per drive step.
 pub const STEP_SEGMENTS: usize = 4;
 

@@ -29,7 +29,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
 /// Bytes a shard may have in flight to the writer before its walk pauses.
-pub const INFLIGHT_LIMIT: usize = 4 << 20;
+pub const INFLIGHT_LIMIT: usize = 1 << 20;
 /// After a failed background save, save points wait this long before trying again (as
 /// Redis's `CONFIG_BGSAVE_RETRY_DELAY`).
 const RETRY_DELAY_S: u64 = 5;
