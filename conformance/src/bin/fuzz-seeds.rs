@@ -2,8 +2,8 @@
 //!
 //! - `parser` and `engine`: the requests of every case file and regression
 //!   (`conformance/cases/`, `conformance/regressions/`), each file as one pipeline in RESP,
-//!   and the same again as inline commands; plus redis-benchmark's default commands as a
-//!   pipeline of 16;
+//!   and the same again as inline commands; plus the bytes redis-benchmark sends (pipelines
+//!   of 16 of its tests), captured through a proxy in front of redis-server;
 //! - `rdb`: files saved by a real redis-server 7.0 (`SAVE`) holding every type in both
 //!   encodings, with expiries, with and without compression;
 //! - `restore`: DUMP payloads of the same keys from that redis-server.
@@ -14,7 +14,13 @@ use anax_conformance::case::parse_case;
 use anax_conformance::{Client, Server};
 use anax_protocol::value::encode_request;
 use anax_protocol::Value;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) {
     std::fs::create_dir_all(dir).expect("create corpus dir");
@@ -98,6 +104,80 @@ fn dataset(c: &mut Client) {
     call(vec![s("SELECT"), s("0")]);
 }
 
+/// Runs redis-benchmark (every test of its default list but the big ones, pipelines of 16)
+/// against a proxy in front of redis-server, and returns the bytes it sent on each of its
+/// connections, as it sent them (cut to 64 KB each, the size of a useful seed).
+fn capture_redis_benchmark(redis_port: u16) -> Vec<Vec<u8>> {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
+    let port = listener.local_addr().expect("proxy address").port();
+    listener.set_nonblocking(true).expect("nonblocking accept");
+    let done = Arc::new(AtomicBool::new(false));
+    let proxy = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut conns = Vec::new();
+            while !done.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((client, _)) => conns.push(std::thread::spawn(move || {
+                        client.set_nonblocking(false).expect("blocking socket");
+                        let upstream =
+                            TcpStream::connect(("127.0.0.1", redis_port)).expect("redis-server");
+                        let (mut c_read, mut u_write) =
+                            (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+                        let (mut u_read, mut c_write) = (upstream, client);
+                        let back = std::thread::spawn(move || {
+                            let _ = std::io::copy(&mut u_read, &mut c_write);
+                        });
+                        let mut seen = Vec::new();
+                        let mut buf = [0u8; 16384];
+                        while let Ok(n) = c_read.read(&mut buf) {
+                            if n == 0 || u_write.write_all(&buf[..n]).is_err() {
+                                break;
+                            }
+                            if seen.len() < 64 << 10 {
+                                seen.extend_from_slice(&buf[..n]);
+                            }
+                        }
+                        let _ = u_write.shutdown(std::net::Shutdown::Both);
+                        let _ = back.join();
+                        seen.truncate(64 << 10);
+                        seen
+                    })),
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+            conns
+                .into_iter()
+                .filter_map(|h| h.join().ok())
+                .filter(|b| !b.is_empty())
+                .collect::<Vec<_>>()
+        })
+    };
+    let status = Command::new("redis-benchmark")
+        .args([
+            "-p",
+            &port.to_string(),
+            "-c",
+            "2",
+            "-n",
+            "2000",
+            "-P",
+            "16",
+            "-q",
+        ])
+        .args([
+            "-t",
+            "ping,set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,mset",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("redis-benchmark (apt-get install -y redis-tools)");
+    assert!(status.success(), "redis-benchmark failed: {status}");
+    done.store(true, Ordering::Relaxed);
+    proxy.join().expect("proxy")
+}
+
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let corpus = root.join("../fuzz/corpus");
@@ -122,30 +202,25 @@ fn main() {
             write(&dir, &format!("{name}.resp"), &[lead, &resp].concat());
             write(&dir, &format!("{name}.inline"), &[lead, &inline].concat());
         }
-        let mut bench = Vec::new();
-        for _ in 0..16 {
-            for cmd in [
-                vec!["PING"],
-                vec!["SET", "key:__rand_int__", "xxx"],
-                vec!["GET", "key:__rand_int__"],
-                vec!["INCR", "counter:__rand_int__"],
-                vec!["LPUSH", "mylist", "xxx"],
-                vec!["RPOP", "mylist"],
-                vec!["SADD", "myset", "element:__rand_int__"],
-                vec!["HSET", "myhash", "element:__rand_int__", "xxx"],
-                vec!["ZADD", "myzset", "0", "element:__rand_int__"],
-                vec!["MSET", "key:1", "xxx", "key:2", "xxx"],
-            ] {
-                encode_request(&cmd, &mut bench);
-            }
-        }
-        let lead: &[u8] = if target == "parser" { b"\xff" } else { b"" };
-        write(&dir, "redis-benchmark.resp", &[lead, &bench].concat());
     }
 
     let tmp = std::env::temp_dir().join(format!("anax-fuzz-seeds-{}", std::process::id()));
     std::fs::create_dir_all(&tmp).expect("temp dir");
     let redis = Server::redis_with(&["--dir", tmp.to_str().expect("utf-8 temp dir")]);
+    let captured = capture_redis_benchmark(redis.port);
+    assert!(!captured.is_empty(), "redis-benchmark sent nothing");
+    for target in ["parser", "engine"] {
+        let dir = corpus.join(target);
+        for (i, bytes) in captured.iter().enumerate() {
+            let lead: &[u8] = if target == "parser" { b"\xff" } else { b"" };
+            write(
+                &dir,
+                &format!("redis-benchmark-{i}.resp"),
+                &[lead, bytes.as_slice()].concat(),
+            );
+        }
+    }
+
     let mut c = redis.client();
     dataset(&mut c);
     for compression in ["yes", "no"] {
