@@ -333,6 +333,18 @@ fn pop_range_reply(ctx: &mut Ctx<'_>, key: &[u8], front: bool, count: u64) -> us
     n
 }
 
+/// Pops one element of the list at `key` (which [`probe`] found) from one end and replies
+/// with it; deletes the key when emptied.
+fn pop_one_reply(ctx: &mut Ctx<'_>, key: &[u8], front: bool) {
+    let l = list_at(ctx, key);
+    let v = if front { l.pop_front() } else { l.pop_back() };
+    if let Some(v) = v {
+        reply_item(&mut ctx.reply, v.item());
+    }
+    delete_if_empty(ctx, key);
+    ctx.dirty(1);
+}
+
 /// LPOP / RPOP key [count]
 fn pop_generic(ctx: &mut Ctx<'_>, args: Args<'_>, front: bool) {
     if args.len() > 3 {
@@ -359,13 +371,7 @@ fn pop_generic(ctx: &mut Ctx<'_>, args: Args<'_>, front: bool) {
             pop_range_reply(ctx, key, front, n);
         }
         None => {
-            let l = list_at(ctx, key);
-            let v = if front { l.pop_front() } else { l.pop_back() };
-            if let Some(v) = v {
-                reply_item(&mut ctx.reply, v.item());
-            }
-            delete_if_empty(ctx, key);
-            ctx.dirty(1);
+            pop_one_reply(ctx, key, front);
         }
     }
 }
@@ -458,13 +464,7 @@ fn blocking_pop(ctx: &mut Ctx<'_>, args: Args<'_>, front: bool) {
             Found::List => {
                 ctx.reply.array(2);
                 ctx.reply.bulk(key);
-                let l = list_at(ctx, key);
-                let v = if front { l.pop_front() } else { l.pop_back() };
-                if let Some(v) = v {
-                    reply_item(&mut ctx.reply, v.item());
-                }
-                delete_if_empty(ctx, key);
-                ctx.dirty(1);
+                pop_one_reply(ctx, key, front);
                 return;
             }
         }
