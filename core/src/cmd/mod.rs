@@ -17,6 +17,8 @@ pub mod introspect;
 pub mod keys;
 pub mod list;
 pub mod multi;
+pub mod observe;
+pub mod pubsub;
 pub mod redis_specs;
 pub mod server;
 pub mod set;
@@ -292,7 +294,7 @@ impl CommandSpec {
 }
 
 /// All command families' tables.
-pub fn families() -> [&'static [CommandSpec]; 11] {
+pub fn families() -> [&'static [CommandSpec]; 13] {
     [
         connection::COMMANDS,
         server::COMMANDS,
@@ -305,6 +307,8 @@ pub fn families() -> [&'static [CommandSpec]; 11] {
         set::COMMANDS,
         zset::COMMANDS,
         dump::COMMANDS,
+        pubsub::COMMANDS,
+        observe::COMMANDS,
     ]
 }
 
