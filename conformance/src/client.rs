@@ -29,6 +29,11 @@ impl Client {
         })
     }
 
+    /// The socket, for reading raw bytes (what is buffered is dropped).
+    pub fn into_stream(self) -> TcpStream {
+        self.stream
+    }
+
     /// Sends one command and reads its reply; panics when the connection fails.
     pub fn call<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Value {
         self.try_call(args).unwrap_or_else(|e| panic!("{e}"))

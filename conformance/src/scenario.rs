@@ -13,6 +13,11 @@
 //! close A                 # the client disconnects
 //! ```
 //!
+//! A connection that ran SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE or MONITOR *listens*: after
+//! each step, what it received besides its replies (the further frames of a reply, such as
+//! SUBSCRIBE a b's second confirmation, and messages) shows in the transcript as
+//! `  A <- ...`, one line a frame, in the order received.
+//!
 //! Over TCP a command counts as blocked when no reply came within [`Tcp::block_wait`];
 //! after each step every blocked client is polled once more after [`Tcp::settle`]. Time
 //! outs in scripts should be long against these waits (a second or more) so that a reply
@@ -74,21 +79,52 @@ pub trait Side {
     fn close(&mut self, conn: &str);
     /// Gives replies on their way time to arrive before polling.
     fn settle(&mut self) {}
+    /// Everything connection `conn` received that no command's reply took: further reply
+    /// frames, pub/sub messages, MONITOR lines.
+    fn pushed(&mut self, conn: &str) -> Vec<Value> {
+        let _ = conn;
+        Vec::new()
+    }
+}
+
+fn is_hello(args: &[Vec<u8>]) -> bool {
+    args.first()
+        .is_some_and(|c| c.eq_ignore_ascii_case(b"hello"))
+}
+
+/// True for the commands after which a connection listens for messages.
+fn listens(args: &[Vec<u8>]) -> bool {
+    args.first().is_some_and(|c| {
+        let c = c.to_ascii_lowercase();
+        matches!(
+            c.as_slice(),
+            b"subscribe" | b"psubscribe" | b"ssubscribe" | b"monitor"
+        )
+    })
 }
 
 /// Plays `steps` on `side`: the transcript.
 pub fn play(side: &mut dyn Side, steps: &[Step]) -> Vec<String> {
     let mut out = Vec::new();
     let mut blocked: Vec<String> = Vec::new();
+    let mut listening: Vec<String> = Vec::new();
     for step in steps {
         match step {
             Step::Cmd(conn, args) => {
+                if listens(args) && !listening.contains(conn) {
+                    listening.push(conn.clone());
+                    listening.sort();
+                }
                 let shown = render_args(args);
                 assert!(
                     !blocked.contains(conn),
                     "scenario error: {conn} is blocked and cannot run {shown}"
                 );
                 match side.send(conn, args) {
+                    // HELLO's reply holds the client id, which differs between servers.
+                    Some(v) if is_hello(args) && !matches!(v, Value::Error(_)) => {
+                        out.push(format!("{conn}: {shown} -> (HELLO's map)"))
+                    }
                     Some(v) => out.push(format!("{conn}: {shown} -> {v:?}")),
                     None => {
                         out.push(format!("{conn}: {shown} -> (blocked)"));
@@ -103,11 +139,17 @@ pub fn play(side: &mut dyn Side, steps: &[Step]) -> Vec<String> {
             Step::Close(conn) => {
                 side.close(conn);
                 blocked.retain(|c| c != conn);
+                listening.retain(|c| c != conn);
                 out.push(format!("close {conn}"));
             }
         }
-        if !blocked.is_empty() {
+        if !blocked.is_empty() || !listening.is_empty() {
             side.settle();
+        }
+        for conn in &listening {
+            for v in side.pushed(conn) {
+                out.push(format!("  {conn} <- {v:?}"));
+            }
         }
         blocked.sort();
         let mut still = Vec::new();
@@ -212,6 +254,18 @@ impl Side for Tcp {
     fn settle(&mut self) {
         std::thread::sleep(self.settle);
     }
+
+    fn pushed(&mut self, conn: &str) -> Vec<Value> {
+        let c = self.conn(conn);
+        let mut got = Vec::new();
+        while let Some(v) = c
+            .read_reply_within(Duration::from_millis(5))
+            .unwrap_or_else(|e| panic!("{conn}: {e}"))
+        {
+            got.push(v);
+        }
+        got
+    }
 }
 
 /// Anax in process: one [`SingleHost`] connection per name, its clock moved by `sleep`.
@@ -259,6 +313,11 @@ impl Side for InProcess {
         if let Some(c) = self.conns.remove(conn) {
             self.host.disconnect(c);
         }
+    }
+
+    fn pushed(&mut self, conn: &str) -> Vec<Value> {
+        let c = self.conn(conn);
+        self.host.pushes(c)
     }
 }
 

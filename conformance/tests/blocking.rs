@@ -1,4 +1,4 @@
-//! Blocking commands with several real clients at once: every scenario of
+//! Blocking commands and Pub/Sub with several real clients at once: every scenario of
 //! `conformance/scenarios/` is played on redis-server, on the `anax` binary with one and
 //! with four threads (keys on different shards, wake-ups across threads), and on Anax in
 //! process; the transcripts must be equal line for line.

@@ -65,6 +65,8 @@ pub struct Config {
     pub slowlog_log_slower_than: i64,
     /// `slowlog-max-len`
     pub slowlog_max_len: u64,
+    /// `latency-monitor-threshold` in milliseconds; 0 = the latency monitor is off.
+    pub latency_monitor_threshold: u64,
     /// `lazyfree-lazy-user-del` and friends are accepted and reported.
     pub lazyfree_lazy_user_del: bool,
     /// `notify-keyspace-events` (stored; notifications arrive with pub/sub)
@@ -132,6 +134,7 @@ impl Default for Config {
             tcp_backlog: 511,
             slowlog_log_slower_than: 10000,
             slowlog_max_len: 128,
+            latency_monitor_threshold: 0,
             lazyfree_lazy_user_del: false,
             notify_keyspace_events: String::new(),
             threads: 1,
@@ -155,6 +158,12 @@ pub const IMMUTABLE: u8 = 1 << 0;
 pub const PROTECTED: u8 = 1 << 1;
 /// Parameter flag: its value is a secret (redacted from logs and MONITOR).
 pub const SENSITIVE: u8 = 1 << 2;
+/// Parameter flag: a config file line may give it several arguments (`save 900 1 300 10`,
+/// `client-output-buffer-limit normal 0 0 0`), joined by spaces (Redis's `MULTI_ARG_CONFIG`).
+pub const MULTI_ARG: u8 = 1 << 3;
+/// Parameter flag: an empty value is no value (Redis's `EMPTY_STRING_IS_NULL`): CONFIG
+/// REWRITE removes its line rather than write `""`.
+pub const EMPTY_IS_NULL: u8 = 1 << 4;
 
 /// A parameter's type: how its text is parsed and shown.
 #[derive(Clone, Copy, Debug)]
@@ -185,6 +194,10 @@ pub enum Kind {
     NotifyEvents,
     /// `client-output-buffer-limit`: `<class> <hard> <soft> <seconds>` groups.
     ClientOutputBufferLimit,
+    /// `oom-score-adj-values`: three integers within -2000..=2000.
+    OomScoreAdjValues,
+    /// `proc-title-template`: text with `{title}`, `{listen-addr}`... variables.
+    ProcTitleTemplate,
 }
 
 /// Where a parameter's value lives.
@@ -332,10 +345,10 @@ pub static PARAMS: &[Param] = &[
         .flags(IMMUTABLE)
         .field(num_field!(port, u16)),
     p("bind", Kind::Str, "127.0.0.1")
-        .flags(IMMUTABLE)
+        .flags(IMMUTABLE | MULTI_ARG)
         .field(str_field!(bind)),
     p("requirepass", Kind::Str, "")
-        .flags(SENSITIVE)
+        .flags(SENSITIVE | EMPTY_IS_NULL)
         .field(Field::Text(
             |c| &c.requirepass,
             |c, v| c.requirepass = v.to_vec(),
@@ -368,7 +381,9 @@ pub static PARAMS: &[Param] = &[
         |c, v| c.hz = (v.clamp(1, 500)) as u32,
     )),
     p("timeout", num(0, INT_MAX), "0").field(num_field!(timeout, u64)),
-    p("save", Kind::Save, "3600 1 300 100 60 10000").field(str_field!(save)),
+    p("save", Kind::Save, "3600 1 300 100 60 10000")
+        .flags(MULTI_ARG)
+        .field(str_field!(save)),
     p("appendonly", Kind::Bool, "no")
         .flags(IMMUTABLE)
         .field(bool_field!(appendonly)),
@@ -455,7 +470,8 @@ pub static PARAMS: &[Param] = &[
     p("hll-sparse-max-bytes", mem(0, LONG_MAX), "3000"),
     p("stream-node-max-bytes", mem(0, LONG_MAX), "4096"),
     p("stream-node-max-entries", num(0, LONG_MAX), "100"),
-    p("latency-monitor-threshold", num(0, LONG_MAX), "0"),
+    p("latency-monitor-threshold", num(0, LONG_MAX), "0")
+        .field(num_field!(latency_monitor_threshold, u64)),
     p("latency-tracking", Kind::Bool, "yes"),
     p("acllog-max-len", num(0, LONG_MAX), "128"),
     p("busy-reply-threshold", num(0, LONG_MAX), "5000").alias("lua-time-limit"),
@@ -464,7 +480,9 @@ pub static PARAMS: &[Param] = &[
         "client-output-buffer-limit",
         Kind::ClientOutputBufferLimit,
         "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
-    ),
+    )
+    .flags(MULTI_ARG),
+    p("oom-score-adj-values", Kind::OomScoreAdjValues, "0 200 800").flags(MULTI_ARG),
     p(
         "appendfsync",
         Kind::Enum(&["everysec", "always", "no"]),
@@ -494,13 +512,15 @@ pub static PARAMS: &[Param] = &[
     p("replica-ignore-maxmemory", Kind::Bool, "yes").alias("slave-ignore-maxmemory"),
     p("replica-priority", num(0, INT_MAX), "100").alias("slave-priority"),
     p("replica-announced", Kind::Bool, "yes"),
-    p("replica-announce-ip", Kind::Str, "").alias("slave-announce-ip"),
+    p("replica-announce-ip", Kind::Str, "")
+        .alias("slave-announce-ip")
+        .flags(EMPTY_IS_NULL),
     p("replica-announce-port", num(0, 65535), "0").alias("slave-announce-port"),
     p("replicaof", Kind::Str, "")
         .alias("slaveof")
-        .flags(IMMUTABLE),
-    p("masterauth", Kind::Str, "").flags(SENSITIVE),
-    p("masteruser", Kind::Str, ""),
+        .flags(IMMUTABLE | MULTI_ARG),
+    p("masterauth", Kind::Str, "").flags(SENSITIVE | EMPTY_IS_NULL),
+    p("masteruser", Kind::Str, "").flags(EMPTY_IS_NULL),
     p("min-replicas-to-write", num(0, INT_MAX), "0").alias("min-slaves-to-write"),
     p("min-replicas-max-lag", num(0, INT_MAX), "10").alias("min-slaves-max-lag"),
     p("repl-backlog-size", mem(1, LONG_MAX), "1048576"),
@@ -519,8 +539,8 @@ pub static PARAMS: &[Param] = &[
     p("cluster-enabled", Kind::Bool, "no").flags(IMMUTABLE),
     p("io-threads", num(1, 128), "1").flags(IMMUTABLE),
     p("io-threads-do-reads", Kind::Bool, "no").flags(IMMUTABLE),
-    p("pidfile", Kind::Str, "").flags(IMMUTABLE),
-    p("unixsocket", Kind::Str, "").flags(IMMUTABLE),
+    p("pidfile", Kind::Str, "").flags(IMMUTABLE | EMPTY_IS_NULL),
+    p("unixsocket", Kind::Str, "").flags(IMMUTABLE | EMPTY_IS_NULL),
     p(
         "supervised",
         Kind::Enum(&["upstart", "systemd", "auto", "no"]),
@@ -531,6 +551,11 @@ pub static PARAMS: &[Param] = &[
     p("syslog-ident", Kind::Str, "redis").flags(IMMUTABLE),
     p("always-show-logo", Kind::Bool, "no").flags(IMMUTABLE),
     p("set-proc-title", Kind::Bool, "yes").flags(IMMUTABLE),
+    p(
+        "proc-title-template",
+        Kind::ProcTitleTemplate,
+        "{title} {listen-addr} {server-mode}",
+    ),
     p("crash-log-enabled", Kind::Bool, "yes"),
     p("crash-memcheck-enabled", Kind::Bool, "yes"),
     p("dynamic-hz", Kind::Bool, "yes"),
@@ -597,12 +622,15 @@ impl Config {
             Field::Text(get, _) => {
                 let v = get(self);
                 match p.kind {
-                    Kind::Save | Kind::NotifyEvents | Kind::ClientOutputBufferLimit => {
-                        match parse(p, v, self) {
-                            Ok(Parsed::Text(t)) => t,
-                            _ => v.to_vec(),
-                        }
-                    }
+                    // The stored text may end with an `n` that Redis does not show.
+                    Kind::NotifyEvents => match parse_notify(v) {
+                        Some(f) => format_notify(f).into_bytes(),
+                        None => v.to_vec(),
+                    },
+                    Kind::Save | Kind::ClientOutputBufferLimit => match parse(p, v, self) {
+                        Ok(Parsed::Text(t)) => t,
+                        _ => v.to_vec(),
+                    },
                     _ => v.to_vec(),
                 }
             }
@@ -720,8 +748,16 @@ fn parse(p: &Param, v: &[u8], cfg: &Config) -> Result<Parsed, String> {
             let text: Vec<String> = points.iter().map(|(s, c)| format!("{s} {c}")).collect();
             Ok(Parsed::Text(text.join(" ").into_bytes()))
         }
+        // Kept as Redis shows it, plus the `n` that Redis does not show after `A`, so that
+        // the flags can be read back from the text.
         Kind::NotifyEvents => parse_notify(v)
-            .map(|f| Parsed::Text(format_notify(f).into_bytes()))
+            .map(|f| {
+                let mut t = format_notify(f);
+                if f & NOTIFY_NEW != 0 && !t.contains('n') {
+                    t.push('n');
+                }
+                Parsed::Text(t.into_bytes())
+            })
             .ok_or_else(|| String::from("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")),
         Kind::ClientOutputBufferLimit => {
             let current = cfg.get(p);
@@ -735,7 +771,82 @@ fn parse(p: &Param, v: &[u8], cfg: &Config) -> Result<Parsed, String> {
                 .collect();
             Ok(Parsed::Text(text.join(" ").into_bytes()))
         }
+        Kind::OomScoreAdjValues => {
+            // `setConfigOOMScoreAdjValuesOption`: three `strtoll` integers.
+            let words: Vec<&[u8]> = v.split(|&c| c == b' ').collect();
+            if words.len() != 3 {
+                return Err(String::from("wrong number of arguments"));
+            }
+            let mut text = Vec::with_capacity(3);
+            for w in words {
+                match strtoll_whole(w).filter(|n| (-2000..=2000).contains(n)) {
+                    Some(n) => text.push(format!("{n}")),
+                    None => return Err(String::from(
+                        "Invalid oom-score-adj-values, elements must be between -2000 and 2000.",
+                    )),
+                }
+            }
+            Ok(Parsed::Text(text.join(" ").into_bytes()))
+        }
+        Kind::ProcTitleTemplate => {
+            if proc_title_template_ok(v, cfg) {
+                Ok(Parsed::Text(v.to_vec()))
+            } else {
+                Err(String::from(
+                    "template format is invalid or contains unknown variables",
+                ))
+            }
+        }
     }
+}
+
+/// Redis's `validateProcTitleTemplate`: the template expands (`sdstemplate`: `{name}` is a
+/// known variable, `{{` a brace) with an empty title to something other than spaces.
+fn proc_title_template_ok(t: &[u8], cfg: &Config) -> bool {
+    let mut out: Vec<u8> = Vec::new();
+    let mut p = 0;
+    while p < t.len() {
+        let Some(open) = t[p..].iter().position(|&c| c == b'{').map(|i| p + i) else {
+            out.extend_from_slice(&t[p..]);
+            break;
+        };
+        out.extend_from_slice(&t[p..open]);
+        let sv = open + 1;
+        match t.get(sv) {
+            None => return false,
+            Some(b'{') => {
+                out.push(b'{');
+                p = sv + 1;
+                continue;
+            }
+            Some(_) => {}
+        }
+        let Some(ev) = t[sv..].iter().position(|&c| c == b'}').map(|i| sv + i) else {
+            return false;
+        };
+        let value = match &t[sv..ev] {
+            b"title" | b"server-mode" => String::new(),
+            b"listen-addr" if cfg.port != 0 => {
+                let first = cfg.bind.split(' ').find(|a| !a.is_empty()).unwrap_or("*");
+                format!("{}:{}", first, cfg.port)
+            }
+            b"listen-addr" => format!(
+                "unixsocket:{}",
+                String::from_utf8_lossy(&cfg.get_text("unixsocket").unwrap_or_default())
+            ),
+            b"config-file" => cfg.config_file.clone(),
+            b"port" => format!("{}", cfg.port),
+            b"tls-port" => String::from("0"),
+            b"unixsocket" => {
+                String::from_utf8_lossy(&cfg.get_text("unixsocket").unwrap_or_default())
+                    .into_owned()
+            }
+            _ => return false,
+        };
+        out.extend_from_slice(value.as_bytes());
+        p = ev + 1;
+    }
+    out.iter().any(|&c| c != b' ')
 }
 
 /// Redis's numeric parameter parsing (`numericParseString` and `numericBoundaryCheck`).
@@ -919,7 +1030,7 @@ fn parse_notify(v: &[u8]) -> Option<u32> {
     Some(f)
 }
 
-/// `keyspaceEventsFlagsToString` (Redis 7.0 does not show `n`).
+/// `keyspaceEventsFlagsToString` (with `A`, Redis 7.0 does not show `n`).
 fn format_notify(f: u32) -> String {
     let mut s = String::new();
     if f & NOTIFY_ALL == NOTIFY_ALL {
@@ -936,6 +1047,7 @@ fn format_notify(f: u32) -> String {
             (NOTIFY_EVICTED, 'e'),
             (NOTIFY_STREAM, 't'),
             (NOTIFY_MODULE, 'd'),
+            (NOTIFY_NEW, 'n'),
         ] {
             if f & bit != 0 {
                 s.push(c);
@@ -1163,6 +1275,11 @@ mod tests {
         assert_eq!(get(&c, "notify-keyspace-events"), "AEm");
         set(&mut c, "notify-keyspace-events", "gd").unwrap();
         assert_eq!(get(&c, "notify-keyspace-events"), "gd");
+        set(&mut c, "notify-keyspace-events", "KEn").unwrap();
+        assert_eq!(get(&c, "notify-keyspace-events"), "nKE");
+        set(&mut c, "notify-keyspace-events", "KEAn").unwrap();
+        assert_eq!(get(&c, "notify-keyspace-events"), "AKE");
+        assert_eq!(c.notify_keyspace_events, "AKEn");
         assert_eq!(
             set(&mut c, "notify-keyspace-events", "abc").unwrap_err(),
             "Invalid event class character. Use 'Ag$lshzxeKEtmdn'."
@@ -1219,6 +1336,39 @@ mod tests {
             get(&c, "client-output-buffer-limit"),
             "normal 1 2 3 slave 1048576 2048 3 pubsub 0 0 0"
         );
+    }
+
+    #[test]
+    fn oom_score_adj_values_and_proc_title_template() {
+        let mut c = Config::default();
+        assert_eq!(get(&c, "oom-score-adj-values"), "0 200 800");
+        set(&mut c, "oom-score-adj-values", "+1 -2 800").unwrap();
+        assert_eq!(get(&c, "oom-score-adj-values"), "1 -2 800");
+        for (bad, e) in [
+            ("1 2", "wrong number of arguments"),
+            ("abc", "wrong number of arguments"),
+            (
+                "0 0 3000",
+                "Invalid oom-score-adj-values, elements must be between -2000 and 2000.",
+            ),
+        ] {
+            assert_eq!(set(&mut c, "oom-score-adj-values", bad).unwrap_err(), e);
+        }
+        for good in [
+            "abc",
+            "{port}",
+            "{title} {listen-addr} {server-mode}",
+            "a{{b",
+        ] {
+            set(&mut c, "proc-title-template", good).unwrap();
+        }
+        for bad in ["{title}", "{nope}", "", "{title", "x{", "  {server-mode} "] {
+            assert_eq!(
+                set(&mut c, "proc-title-template", bad).unwrap_err(),
+                "template format is invalid or contains unknown variables",
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

@@ -9,6 +9,14 @@
 //! While a snapshot runs ([`crate::snapshot`]), every method that may change the table
 //! first has the key's segment serialised (`before_write`); [`Db::clear`] finishes the walk
 //! first. With no snapshot that is one predictable branch.
+//!
+//! Keyspace notifications ([`crate::notify`]) need to know when a key expires on access
+//! or in the active cycle, and when a command creates a key (Redis's `dbAdd`). A database
+//! records these in a small buffer, only when the engine has asked for them
+//! ([`Db::set_log`], from `notify-keyspace-events`); the engine publishes and empties it
+//! before the command's own events and after each command and tick. With notifications
+//! off, recording costs one test of a flag on the paths that remove an expired key or
+//! create one.
 
 use crate::dash::{DashTable, Lookup};
 use crate::snapshot::DbSnapshot;
@@ -42,6 +50,32 @@ impl Entry {
     }
 }
 
+/// What a database records for keyspace notifications (see [`Db::set_log`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyEvent {
+    /// The key expired and was removed (`expired`).
+    Expired,
+    /// A command created the key (`new`, Redis's `dbAdd`).
+    New,
+}
+
+/// [`Db::set_log`]: record keys that expire.
+pub const LOG_EXPIRED: u8 = 1 << 0;
+/// [`Db::set_log`]: record keys that commands create.
+pub const LOG_NEW: u8 = 1 << 1;
+
+/// Appends `what` for the key `key()` makes when `log` asks for it.
+#[inline]
+fn record(log: u8, events: &mut Vec<(KeyEvent, Key)>, what: KeyEvent, key: impl FnOnce() -> Key) {
+    let bit = match what {
+        KeyEvent::Expired => LOG_EXPIRED,
+        KeyEvent::New => LOG_NEW,
+    };
+    if log & bit != 0 {
+        events.push((what, key()));
+    }
+}
+
 /// Counters one database keeps for INFO.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DbStats {
@@ -58,6 +92,10 @@ pub struct Db {
     pub stats: DbStats,
     /// This database's part of a running snapshot.
     snap: Option<Box<DbSnapshot>>,
+    /// What to record for keyspace notifications (`LOG_*` bits; 0: nothing).
+    log: u8,
+    /// Recorded events not yet published, in order.
+    events: Vec<(KeyEvent, Key)>,
 }
 
 impl Db {
@@ -69,7 +107,34 @@ impl Db {
             expire_cursor: 0,
             stats: DbStats::default(),
             snap: None,
+            log: 0,
+            events: Vec::new(),
         }
+    }
+
+    /// What to record for keyspace notifications from now on: `LOG_EXPIRED` and `LOG_NEW`
+    /// bits (0 records nothing and drops what was recorded).
+    pub fn set_log(&mut self, log: u8) {
+        self.log = log;
+        if log == 0 {
+            self.events = Vec::new();
+        }
+    }
+
+    /// True when events wait to be published.
+    #[inline]
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
+    /// The recorded events, oldest first; the buffer is left empty.
+    pub fn take_events(&mut self) -> Vec<(KeyEvent, Key)> {
+        core::mem::take(&mut self.events)
+    }
+
+    #[inline]
+    fn record(&mut self, what: KeyEvent, key: impl FnOnce() -> Key) {
+        record(self.log, &mut self.events, what, key)
     }
 
     /// Before anything that may change the entry of `key` (or insert it): serialises its
@@ -155,10 +220,11 @@ impl Db {
         self.before_write(key);
         match self.table.get_mut_unless(key, |e| e.expired(now_ms)) {
             Lookup::Found(e) => Some(e),
-            Lookup::Removed(..) => {
+            Lookup::Removed(k, _) => {
                 // Only entries with an expiry time expire.
                 self.expires -= 1;
                 self.stats.expired_keys += 1;
+                record(self.log, &mut self.events, KeyEvent::Expired, || k);
                 None
             }
             Lookup::Absent => None,
@@ -186,7 +252,8 @@ impl Db {
     }
 
     /// The live entry for `key`, created with `make()` and no expiry when absent; `true` when
-    /// created.
+    /// created (recorded as [`KeyEvent::New`], after an expired entry's
+    /// [`KeyEvent::Expired`]).
     pub fn lookup_or_insert(
         &mut self,
         key: &[u8],
@@ -203,12 +270,68 @@ impl Db {
             self.expires -= 1;
             self.stats.expired_keys += 1;
         }
+        if created && self.log != 0 {
+            if old.is_some() {
+                record(self.log, &mut self.events, KeyEvent::Expired, || {
+                    Key::new(key)
+                });
+            }
+            record(self.log, &mut self.events, KeyEvent::New, || Key::new(key));
+        }
         (e, created)
     }
 
     /// Stores `value` under `key` with expiry `expire_at` (0 = none), replacing any value and
-    /// expiry it had.
+    /// expiry it had (an expired entry too, as if it were live: see [`Db::set_at`]).
     pub fn set(&mut self, key: &[u8], value: Value, expire_at: u64) {
+        // A time of 0 expires nothing.
+        self.set_at(key, value, expire_at, 0)
+    }
+
+    /// Stores `value` under `key` with expiry `expire_at` (0 = none), replacing any live
+    /// value and its expiry; an entry expired at `now_ms` expires first (Redis's `setKey`
+    /// after `lookupKeyWrite`), and a key that was not live is created (Redis's `dbAdd`).
+    /// Both are recorded for keyspace notifications. One table lookup.
+    pub fn set_at(&mut self, key: &[u8], value: Value, expire_at: u64, now_ms: u64) {
+        self.before_write(key);
+        let (e, created, old) = self.table.get_or_insert_unless(
+            key,
+            |e| e.expired(now_ms),
+            || {
+                (
+                    Key::new(key),
+                    Entry {
+                        value: Value::Int(0),
+                        expire_at: 0,
+                    },
+                )
+            },
+        );
+        let had = e.expire_at != 0;
+        e.value = value;
+        e.expire_at = expire_at;
+        if old.is_some() {
+            // The expired entry had a TTL; the new one starts without.
+            self.expires -= 1;
+            self.stats.expired_keys += 1;
+        }
+        match (had, expire_at != 0) {
+            (false, true) => self.expires += 1,
+            (true, false) => self.expires -= 1,
+            _ => {}
+        }
+        if created && self.log != 0 {
+            if old.is_some() {
+                self.record(KeyEvent::Expired, || Key::new(key));
+            }
+            self.record(KeyEvent::New, || Key::new(key));
+        }
+    }
+
+    /// Stores `value` under `key`, keeping the expiry of a live key (SET KEEPTTL, SETRANGE,
+    /// APPEND, INCR...). An expired key must have been looked up first. A created key is
+    /// recorded for keyspace notifications.
+    pub fn set_keep_ttl(&mut self, key: &[u8], value: Value) {
         self.before_write(key);
         let (e, created) = self.table.get_or_insert_with(key, || {
             (
@@ -219,31 +342,10 @@ impl Db {
                 },
             )
         });
-        let _ = created;
-        let had = e.expire_at != 0;
         e.value = value;
-        e.expire_at = expire_at;
-        match (had, expire_at != 0) {
-            (false, true) => self.expires += 1,
-            (true, false) => self.expires -= 1,
-            _ => {}
+        if created {
+            self.record(KeyEvent::New, || Key::new(key));
         }
-    }
-
-    /// Stores `value` under `key`, keeping the expiry of a live key (SET KEEPTTL, SETRANGE,
-    /// APPEND, INCR...). An expired key must have been looked up first.
-    pub fn set_keep_ttl(&mut self, key: &[u8], value: Value) {
-        self.before_write(key);
-        let (e, _) = self.table.get_or_insert_with(key, || {
-            (
-                Key::new(key),
-                Entry {
-                    value: Value::Int(0),
-                    expire_at: 0,
-                },
-            )
-        });
-        e.value = value;
     }
 
     /// Sets the expiry of an existing key (0 removes it); false when the key is absent.
@@ -321,6 +423,7 @@ impl Db {
             // `remove` serialises the key's segment first.
             self.remove(k.as_bytes());
             self.stats.expired_keys += 1;
+            self.record(KeyEvent::Expired, || k);
             s = s
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
@@ -339,11 +442,13 @@ impl Db {
         let mut removed = 0;
         let mut cursor = self.expire_cursor;
         let mut wrapped = false;
+        let (log, events) = (self.log, &mut self.events);
         for _ in 0..max_steps {
             let mut gone_with_ttl = 0;
-            cursor = self.table.scan_retain(cursor, |_, e| {
+            cursor = self.table.scan_retain(cursor, |k, e| {
                 if e.expired(now_ms) {
                     gone_with_ttl += 1;
+                    record(log, events, KeyEvent::Expired, || k.clone());
                     false
                 } else {
                     true

@@ -27,6 +27,7 @@ use crate::coord::watch::Watching;
 use crate::coord::{self as coord, Batch, BatchOut, Done, InlineMessenger};
 use crate::db::Db;
 use crate::errors;
+use crate::pubsub;
 use crate::shard::{shard_of, Shard};
 use crate::snapshot::{Persistence, Refused, SaveKind, SHARD_QUEUE_LIMIT};
 use alloc::string::String;
@@ -95,10 +96,32 @@ pub trait Host {
     /// BGSAVE inside MULTI: a background save to start at the next periodic check.
     fn snapshot_schedule(&self) {}
 
+    /// Queues `job` on the thread that owns `shard` (another thread's engine), in order
+    /// after what this thread sent there before: how pub/sub messages and MONITOR lines
+    /// reach subscribers on other threads. A host whose engine owns every shard never gets
+    /// a call.
+    fn post(&self, shard: usize, job: coord::Job) {
+        let _ = (shard, job);
+    }
+
     /// DEBUG RELOAD: the bytes of the snapshot file at `target`.
     fn snapshot_read(&self, target: &SaveTarget) -> Result<Vec<u8>, String> {
         let _ = target;
         Err(String::from("this host cannot read snapshots"))
+    }
+
+    /// CONFIG REWRITE: replaces the configuration file at `path` with what `rewrite` makes
+    /// of its current text (empty when there is no file) and of the server's working
+    /// directory, without a moment when the file is incomplete (a temporary file, synced,
+    /// then renamed over it). The error is the system's text (`Permission denied`), which
+    /// the reply quotes.
+    fn rewrite_config(
+        &self,
+        path: &str,
+        rewrite: &mut dyn FnMut(&[u8], &str) -> Vec<u8>,
+    ) -> Result<(), String> {
+        let _ = (path, rewrite);
+        Err(String::from("this host cannot write files"))
     }
 }
 
@@ -213,6 +236,34 @@ pub struct Conn {
     pub watching: Option<Watching>,
     /// Blocked (BLPOP...): what it waits for.
     pub blocked: Option<Arc<Ticket>>,
+    /// Subscriptions, MONITOR, and messages waiting for the host.
+    pub pubsub: pubsub::ConnPubSub,
+    /// CLIENT REPLY OFF / SKIP: the replies the host drops ([`Engine::reply_done`]).
+    pub reply: ReplyFlags,
+    /// CLIENT NO-EVICT ON (CLIENT LIST flag `e`; Anax evicts no client yet).
+    pub no_evict: bool,
+    /// Its command waits for CLIENT PAUSE to end (CLIENT LIST flag `b`, counted in INFO's
+    /// `blocked_clients`, as Redis counts a postponed client).
+    pub postponed: bool,
+}
+
+/// CLIENT REPLY's state of a connection, as Redis's `CLIENT_REPLY_OFF`,
+/// `CLIENT_REPLY_SKIP` and `CLIENT_REPLY_SKIP_NEXT` flags.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReplyFlags {
+    /// OFF: no reply until CLIENT REPLY ON.
+    pub off: bool,
+    /// The reply of the command running now is dropped (the one after SKIP).
+    pub skip: bool,
+    /// SKIP ran: the next command's reply is dropped.
+    pub skip_next: bool,
+}
+
+impl ReplyFlags {
+    /// Every reply is sent (CLIENT REPLY ON, the default).
+    pub fn plain(&self) -> bool {
+        !(self.off || self.skip || self.skip_next)
+    }
 }
 
 /// A connection's MULTI state.
@@ -251,7 +302,24 @@ pub struct Registry {
     next_id: AtomicU64,
     connected: AtomicUsize,
     next_txid: AtomicU64,
+    next_slowlog_id: AtomicU64,
+    /// Who listens where, for pub/sub and MONITOR.
+    pub hub: pubsub::Hub,
+    /// CLIENT PAUSE, server-wide: `end_ms << 2 | mode` ([`PauseMode`]), 0 when none.
+    pause: AtomicU64,
 }
+
+/// CLIENT PAUSE's mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PauseMode {
+    /// WRITE: the commands that may write or be replicated wait.
+    Write = 1,
+    /// ALL: every command waits.
+    All = 2,
+}
+
+/// The latest pause end a [`Registry`] holds (Unix ms; some million years).
+const PAUSE_END_MAX: u64 = (1 << 62) - 1;
 
 impl Registry {
     /// A registry to share between engines.
@@ -268,6 +336,60 @@ impl Registry {
     pub fn next_txid(&self) -> u64 {
         self.next_txid.fetch_add(1, Ordering::Relaxed) + 1
     }
+
+    /// A fresh slow log entry id (from 0): SLOWLOG GET orders every thread's entries by it.
+    pub fn next_slowlog_id(&self) -> u64 {
+        self.next_slowlog_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// CLIENT PAUSE: pauses the server until `end_ms` (Unix ms) in `mode`. As Redis's
+    /// `pauseClients`, a pause in force keeps the later end and the stricter mode; an end
+    /// already past pauses nothing (but still makes a running pause stricter).
+    pub fn pause(&self, mode: PauseMode, end_ms: u64, now_ms: u64) {
+        let end = end_ms.min(PAUSE_END_MAX);
+        let _ = self
+            .pause
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
+                let (m, e) = match decode_pause(cur) {
+                    Some((cm, ce)) if ce > now_ms => (cm.max(mode), ce.max(end)),
+                    _ => (mode, end),
+                };
+                Some((e << 2) | m as u64)
+            });
+    }
+
+    /// CLIENT UNPAUSE: the paused commands run.
+    pub fn unpause(&self) {
+        self.pause.store(0, Ordering::Release);
+    }
+
+    /// The pause in force at `now_ms`: its mode and its end (Unix ms). A pause found over
+    /// is forgotten.
+    pub fn paused(&self, now_ms: u64) -> Option<(PauseMode, u64)> {
+        let v = self.pause.load(Ordering::Acquire);
+        let (mode, end) = decode_pause(v)?;
+        if end <= now_ms {
+            let _ = self
+                .pause
+                .compare_exchange(v, 0, Ordering::AcqRel, Ordering::Relaxed);
+            return None;
+        }
+        Some((mode, end))
+    }
+
+    /// True when a pause may be in force (one load, no clock): false means none is.
+    #[inline]
+    pub fn maybe_paused(&self) -> bool {
+        self.pause.load(Ordering::Relaxed) != 0
+    }
+}
+
+fn decode_pause(v: u64) -> Option<(PauseMode, u64)> {
+    match v & 3 {
+        1 => Some((PauseMode::Write, v >> 2)),
+        2 => Some((PauseMode::All, v >> 2)),
+        _ => None,
+    }
 }
 
 /// The connections of one engine (thread).
@@ -278,6 +400,8 @@ pub struct Clients {
     count: usize,
     killed: Vec<Killed>,
     registry: Arc<Registry>,
+    /// This engine's subscribers and monitors.
+    pub(crate) pubsub: pubsub::Local,
 }
 
 /// A connection that CLIENT KILL marked, for the host to close.
@@ -287,6 +411,8 @@ pub struct Killed {
     pub id: u64,
     /// Its socket (as given in [`ClientAddr::fd`]).
     pub fd: i64,
+    /// Killed for going over its output buffer limit (the host logs it).
+    pub output_limit: bool,
 }
 
 impl Clients {
@@ -326,11 +452,32 @@ impl Clients {
         {
             Some(c) => {
                 c.killed = true;
-                self.killed.push(Killed { id, fd: c.addr.fd });
+                self.killed.push(Killed {
+                    id,
+                    fd: c.addr.fd,
+                    output_limit: false,
+                });
                 true
             }
             None => false,
         }
+    }
+
+    /// Kills the connection with client id `id` for going over its output buffer limit.
+    pub(crate) fn kill_for_output(&mut self, id: u64) {
+        if self.kill(id) {
+            if let Some(k) = self.killed.last_mut() {
+                k.output_limit = true;
+            }
+        }
+    }
+
+    /// The connection `c`, mutable, if it is still there.
+    pub fn get_mut(&mut self, c: ConnId) -> Option<&mut Conn> {
+        self.slots
+            .get_mut(c.slot as usize)?
+            .as_mut()
+            .filter(|s| s.id == c.id)
     }
 }
 
@@ -521,7 +668,10 @@ impl Totals {
             table_memory,
             keyspace,
             connected_clients: clients.iter().filter(|c| !c.killed).count(),
-            blocked_clients: clients.iter().filter(|c| c.blocked.is_some()).count(),
+            blocked_clients: clients
+                .iter()
+                .filter(|c| c.blocked.is_some() || c.postponed)
+                .count(),
         }
     }
 
@@ -562,6 +712,8 @@ pub struct Remote {
     pub totals: Option<Totals>,
     /// Connections of other threads that the command killed: (shard of the thread, id).
     pub kills: Vec<(usize, u64)>,
+    /// The other threads' slow logs and latency events (SLOWLOG, LATENCY).
+    pub observe: crate::observe::Gathered,
 }
 
 /// Everything but the connections.
@@ -584,10 +736,15 @@ pub struct State {
     pub dirty: u64,
     /// xorshift state for RANDOMKEY and friends.
     pub rng: u64,
+    /// This engine's slow log and latency events (SLOWLOG, LATENCY).
+    pub observe: crate::observe::Monitor,
     /// The shard a gathered command runs on (see `coord::gather`), kept between uses.
     scratch: Vec<Shard>,
     /// Per shard (by position): it has a part in a running snapshot.
     snapshotting: Vec<bool>,
+    /// What every database records for keyspace notifications (see
+    /// [`crate::notify::sync`]).
+    pub notify_log: u8,
 }
 
 impl State {
@@ -662,6 +819,26 @@ impl State {
             dbs[db].contains(k, 0) || other.is_some_and(|o| dbs[o].contains(k, 0))
         });
     }
+
+    /// This engine's id (the global index of its first shard), also while a gathered
+    /// command runs on the scratch shard (which stands in for the shards then).
+    pub fn engine_id(&self) -> u32 {
+        match self.shards.first() {
+            Some(s) if s.id != usize::MAX => s.id as u32,
+            _ => self.scratch.first().map_or(0, |s| s.id as u32),
+        }
+    }
+
+    /// Tells every database (the scratch shard's too) what to record for keyspace
+    /// notifications (see [`crate::notify::sync`]).
+    pub fn sync_notify(&mut self, log: u8) {
+        self.notify_log = log;
+        for shard in self.shards.iter_mut().chain(self.scratch.iter_mut()) {
+            for db in &mut shard.dbs {
+                db.set_log(log);
+            }
+        }
+    }
 }
 
 /// What a command handler works with.
@@ -709,6 +886,46 @@ impl<'a> Ctx<'a> {
             .get_mut(self.slot)
             .and_then(|s| s.as_mut())
             .expect("a command that uses its connection runs on the connection's thread")
+    }
+
+    /// The calling connection's handle.
+    pub fn conn_id(&self) -> ConnId {
+        ConnId {
+            slot: self.slot as u32,
+            id: self.conn_ref().id,
+        }
+    }
+
+    /// Publishes `msg` to every subscriber of the server (see [`pubsub`]); the number of
+    /// receivers. A subscription of the calling connection gets its message here, in the
+    /// reply stream before the command's reply, as in Redis.
+    pub fn publish(&mut self, msg: pubsub::Message<'_>) -> u64 {
+        if !self.clients.registry().hub.active() {
+            return 0;
+        }
+        let caller = self
+            .clients
+            .slots
+            .get(self.slot)
+            .and_then(|s| s.as_ref())
+            .map(|c| ConnId {
+                slot: self.slot as u32,
+                id: c.id,
+            });
+        let mut mine = Vec::new();
+        let n = pubsub::publish(
+            self.clients,
+            &self.state.config,
+            self.host,
+            self.state.engine_id(),
+            caller,
+            &mut mine,
+            msg,
+        );
+        if !mine.is_empty() {
+            self.reply.raw(&mine);
+        }
+        n
     }
 
     /// The calling connection, read-only.
@@ -834,6 +1051,50 @@ impl<'a> Ctx<'a> {
     pub fn fullname(&self) -> &'static str {
         self.state.commands.entries[self.cmd_index].fullname
     }
+
+    /// A keyspace notification: event `event` of class `class` (a [`crate::notify`] flag)
+    /// on `key` of the selected database. With notifications off, one test.
+    #[inline]
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        if !self.state.config.notify_keyspace_events.is_empty() {
+            crate::notify::keyspace_event(self, class, event, key, self.dbi);
+        }
+    }
+
+    /// A keyspace notification on `key` of database `dbid` (MOVE, COPY ... DB).
+    #[inline]
+    pub fn notify_db(&mut self, class: u32, event: &str, key: &[u8], dbid: usize) {
+        if !self.state.config.notify_keyspace_events.is_empty() {
+            crate::notify::keyspace_event(self, class, event, key, dbid);
+        }
+    }
+
+    /// A read of `key`: counts the hit or miss, and a miss is a `keymiss` event (Redis's
+    /// `lookupKeyRead`).
+    #[inline]
+    pub fn hit_key(&mut self, hit: bool, key: &[u8]) {
+        self.hit(hit);
+        if !hit {
+            self.notify(crate::notify::KEY_MISS, "keymiss", key);
+        }
+    }
+}
+
+/// Whether a RESP2 connection in the subscribed state may run the command `fullname`
+/// (Redis's `processCommand`: (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT, RESET).
+fn pubsub_allowed(fullname: &str) -> bool {
+    matches!(
+        fullname,
+        "subscribe"
+            | "psubscribe"
+            | "ssubscribe"
+            | "unsubscribe"
+            | "punsubscribe"
+            | "sunsubscribe"
+            | "ping"
+            | "quit"
+            | "reset"
+    )
 }
 
 pub(crate) fn count_error(stats: &mut Stats, text: &str) {
@@ -853,6 +1114,13 @@ pub enum Step {
     Done(Action),
     /// It needs the coordinator: [`coord::run`] with this plan.
     Routed(Routed),
+    /// CLIENT PAUSE holds it: nothing ran and nothing was written. The host gives the same
+    /// request again once the pause is over: at `until_ms` at the latest, sooner after
+    /// CLIENT UNPAUSE (which another thread may run: look again every few milliseconds).
+    Paused {
+        /// The end of the pause in force, Unix ms.
+        until_ms: u64,
+    },
 }
 
 /// A request the dispatcher checked and the coordinator carries out.
@@ -928,7 +1196,7 @@ impl Engine {
             .collect();
         let snapshotting = alloc::vec![false; shards.len()];
         let scratch = alloc::vec![Shard::new(usize::MAX, config.databases, seed ^ 0x5c7a)];
-        Engine {
+        let mut engine = Engine {
             state: State {
                 shards,
                 first_shard: first,
@@ -939,8 +1207,10 @@ impl Engine {
                 stats: Stats::default(),
                 dirty: 0,
                 rng: (seed ^ (first as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)) | 1,
+                observe: Default::default(),
                 scratch,
                 snapshotting,
+                notify_log: 0,
             },
             clients: Clients {
                 registry,
@@ -948,7 +1218,9 @@ impl Engine {
             },
             running_granted: false,
             serving: false,
-        }
+        };
+        crate::notify::sync(&mut engine.state);
+        engine
     }
 
     /// Registers a connection; `None` (after counting it) when maxclients is reached, in
@@ -977,6 +1249,10 @@ impl Engine {
             multi: None,
             watching: None,
             blocked: None,
+            pubsub: Default::default(),
+            reply: ReplyFlags::default(),
+            no_evict: false,
+            postponed: false,
         };
         let slot = match self.clients.free.pop() {
             Some(s) => {
@@ -996,6 +1272,14 @@ impl Engine {
     pub fn disconnect(&mut self, c: ConnId) {
         if let Some(slot) = self.clients.slots.get_mut(c.slot as usize) {
             if slot.as_ref().is_some_and(|s| s.id == c.id) {
+                if slot
+                    .as_ref()
+                    .is_some_and(|s| s.pubsub.subscribed() || s.pubsub.monitor)
+                {
+                    let me = self.state.engine_id();
+                    self.clients.forget_pubsub(c, me);
+                }
+                let slot = &mut self.clients.slots[c.slot as usize];
                 if let Some(mut conn) = slot.take() {
                     conn.discard();
                     if let Some(t) = conn.blocked.take() {
@@ -1067,14 +1351,86 @@ impl Engine {
         host: &dyn Host,
         out: &mut Vec<u8>,
     ) -> Action {
+        self.try_execute(c, args, host, out)
+            .unwrap_or(Action::Continue)
+    }
+
+    /// [`execute`](Self::execute), or `Err(until_ms)` when CLIENT PAUSE holds the request
+    /// (nothing ran, nothing was written: give it again once the pause is over). `execute`
+    /// answers nothing for a held request.
+    pub fn try_execute(
+        &mut self,
+        c: ConnId,
+        args: Args<'_>,
+        host: &dyn Host,
+        out: &mut Vec<u8>,
+    ) -> Result<Action, u64> {
         match self.prepare(c, args, host, out) {
-            Step::Done(a) => a,
+            Step::Done(a) => Ok(a),
             Step::Routed(r) => {
                 let owned = args.to_owned_args();
                 let m = InlineMessenger::new(self, host);
-                coord::now_or_never(coord::run(&m, c, r, owned, out))
+                Ok(coord::now_or_never(coord::run(&m, c, r, owned, out)))
+            }
+            Step::Paused { until_ms } => Err(until_ms),
+        }
+    }
+
+    /// After a command of connection `c` ended (its reply written to `out` from `mark`
+    /// on, the reply of a blocked command included): drops that reply when CLIENT REPLY
+    /// OFF or SKIP says so, and moves SKIP on to the next command (Redis's `resetClient`).
+    /// Hosts call it after every command of a connection whose [`ReplyFlags`] are not
+    /// plain (and may after any).
+    pub fn reply_done(&mut self, c: ConnId, out: &mut Vec<u8>, mark: usize) {
+        let Some(conn) = self.conn_mut(c) else {
+            return;
+        };
+        let r = &mut conn.reply;
+        if r.off || r.skip {
+            out.truncate(mark.min(out.len()));
+        }
+        r.skip = false;
+        if r.skip_next {
+            r.skip = true;
+            r.skip_next = false;
+        }
+    }
+
+    /// CLIENT PAUSE: `Some(end)` when command row `idx` of the connection in `slot` must
+    /// wait for the pause in force: every command in ALL mode; in WRITE mode those that
+    /// may write or be replicated (PUBLISH and SPUBLISH too), and EXEC of a transaction
+    /// that queued one, as Redis's `processCommand`. Marks the connection postponed (or
+    /// not).
+    fn held_by_pause(&mut self, slot: usize, idx: usize, host: &dyn Host) -> Option<u64> {
+        let reg = &self.clients.registry;
+        let mut held = None;
+        if reg.maybe_paused() {
+            if let Some((mode, end)) = reg.paused(host.now_us() / 1000) {
+                let entries = &self.state.commands.entries;
+                let writes = |i: usize| {
+                    let e = &entries[i];
+                    e.spec.flags & (flags::WRITE | flags::MAY_REPLICATE) != 0
+                        || matches!(e.fullname, "publish" | "spublish")
+                };
+                let conn = self.clients.slots.get(slot).and_then(|s| s.as_ref());
+                let hold = mode == PauseMode::All
+                    || writes(idx)
+                    || (entries[idx].special == Special::Exec
+                        && conn
+                            .and_then(|c| c.multi.as_ref())
+                            .is_some_and(|m| m.queued.iter().any(|(i, _)| writes(*i))));
+                if hold {
+                    held = Some(end);
+                }
             }
         }
+        if let Some(Some(conn)) = self.clients.slots.get_mut(slot) {
+            if held.is_some() {
+                conn.last_cmd = self.state.commands.entries[idx].fullname;
+            }
+            conn.postponed = held.is_some();
+        }
+        held
     }
 
     /// Ends connection `c`'s blocked command once its ticket is answered (or the caller gave
@@ -1096,13 +1452,14 @@ impl Engine {
         out: &mut Vec<u8>,
     ) -> Step {
         let slot = c.slot as usize;
-        let (proto, authenticated, dbi, in_multi) =
+        let (proto, authenticated, dbi, in_multi, subscribed) =
             match self.clients.slots.get(slot).and_then(|s| s.as_ref()) {
                 Some(conn) if conn.id == c.id => (
                     conn.proto,
                     conn.authenticated,
                     conn.db,
                     conn.multi.is_some(),
+                    conn.pubsub.subscribed(),
                 ),
                 _ => return Step::Done(Action::Close),
             };
@@ -1151,6 +1508,10 @@ impl Engine {
             }
             return self.refuse(slot, Some(idx), errors::NOAUTH, proto, out);
         }
+        if subscribed && proto == Proto::Resp2 && !pubsub_allowed(fullname) {
+            let text = errors::only_pubsub_allowed(fullname);
+            return self.refuse(slot, Some(idx), &text, proto, out);
+        }
         if in_multi {
             if fullname == "debug" && !self.debug_allowed(slot) {
                 return self.refuse(slot, Some(idx), errors::DEBUG_NOT_ALLOWED, proto, out);
@@ -1158,10 +1519,14 @@ impl Engine {
             if spec.has(flags::NO_MULTI) {
                 return self.refuse(slot, Some(idx), errors::NOT_ALLOWED_IN_MULTI, proto, out);
             }
+            if let Some(until_ms) = self.held_by_pause(slot, idx, host) {
+                return Step::Paused { until_ms };
+            }
             let immediate = matches!(
                 special,
                 Special::Exec | Special::Discard | Special::Multi | Special::Watch
-            ) || fullname == "quit";
+            ) || fullname == "quit"
+                || fullname == "reset";
             if !immediate {
                 let now_ms = host.now_us() / 1000;
                 if let Some(Some(conn)) = self.clients.slots.get_mut(slot) {
@@ -1174,6 +1539,8 @@ impl Engine {
                 out.extend_from_slice(b"+QUEUED\r\n");
                 return Step::Done(Action::Continue);
             }
+        } else if let Some(until_ms) = self.held_by_pause(slot, idx, host) {
+            return Step::Paused { until_ms };
         }
         match self.route(idx, args) {
             Route::Inline(local) => {
@@ -1183,18 +1550,50 @@ impl Engine {
                 };
                 let action = self.run_counted(host, c, idx, args, dbi, proto, scope, out);
                 self.run_granted(host);
+                if self.clients.registry.hub.active() {
+                    // After it ran, as Redis's `call` (SELECT shows its new database).
+                    let dbi = self.conn(c).map_or(dbi, |conn| conn.db);
+                    self.feed_monitors(host, c, idx, args, dbi);
+                }
                 Step::Done(action)
             }
-            route => Step::Routed(Routed { idx, route }),
+            route => {
+                if self.clients.registry.hub.active() {
+                    self.feed_monitors(host, c, idx, args, dbi);
+                }
+                Step::Routed(Routed { idx, route })
+            }
         }
     }
 
     /// For a host that squashes a pipeline: the shard (global index) and table row of a
     /// request that would run whole on one shard (checked, not queued by MULTI), without
     /// running it; `None` for anything else (which ends the squashed run).
-    pub fn single_shard(&self, c: ConnId, args: Args<'_>) -> Option<(usize, usize)> {
+    pub fn single_shard(
+        &mut self,
+        c: ConnId,
+        args: Args<'_>,
+        host: &dyn Host,
+    ) -> Option<(usize, usize)> {
+        let found = self.single_shard_of(c, args);
+        if let Some((_, idx)) = found {
+            if self.clients.registry.hub.active() {
+                let dbi = self.conn(c).map_or(0, |conn| conn.db);
+                self.feed_monitors(host, c, idx, args, dbi);
+            }
+        }
+        found
+    }
+
+    fn single_shard_of(&self, c: ConnId, args: Args<'_>) -> Option<(usize, usize)> {
         let conn = self.conn(c)?;
-        if conn.multi.is_some() || args.is_empty() {
+        // A pause (CLIENT PAUSE) or dropped replies (CLIENT REPLY) need each request to
+        // go through `prepare`.
+        if conn.multi.is_some()
+            || args.is_empty()
+            || !conn.reply.plain()
+            || self.clients.registry.maybe_paused()
+        {
             return None;
         }
         let table = &self.state.commands;
@@ -1216,6 +1615,56 @@ impl Engine {
             Route::Shard(s) => Some((s, idx)),
             Route::Inline(Some(local)) => Some((self.state.first_shard + local, idx)),
             _ => None,
+        }
+    }
+
+    /// MONITOR: the line for command row `idx` with `args`, run by connection `c` in
+    /// database `dbi`, to every monitor of the server (not for commands flagged `admin` or
+    /// `skip_monitor`, as Redis). EXEC first sends the commands it runs.
+    fn feed_monitors(
+        &mut self,
+        host: &dyn Host,
+        c: ConnId,
+        idx: usize,
+        args: Args<'_>,
+        dbi: usize,
+    ) {
+        let entry = &self.state.commands.entries[idx];
+        if entry.spec.flags & (flags::ADMIN | flags::SKIP_MONITOR) != 0 {
+            return;
+        }
+        let exec = entry.special == Special::Exec;
+        let Some(conn) = self.conn(c) else { return };
+        let now_us = host.now_us();
+        let mut lines: Vec<Vec<u8>> = Vec::new();
+        if exec {
+            if let Some(m) = &conn.multi {
+                for (qidx, qargs) in &m.queued {
+                    let e = &self.state.commands.entries[*qidx];
+                    if e.spec.flags & (flags::ADMIN | flags::SKIP_MONITOR) == 0 {
+                        lines.push(pubsub::monitor_line(
+                            now_us,
+                            dbi,
+                            &conn.addr.addr,
+                            qargs.as_args(),
+                        ));
+                    }
+                }
+            }
+        }
+        lines.push(pubsub::monitor_line(now_us, dbi, &conn.addr.addr, args));
+        let me = self.state.engine_id();
+        let mut unused = Vec::new();
+        for line in lines {
+            pubsub::publish(
+                &mut self.clients,
+                &self.state.config,
+                host,
+                me,
+                None,
+                &mut unused,
+                pubsub::Message::Monitor(&line),
+            );
         }
     }
 
@@ -1267,7 +1716,9 @@ impl Engine {
                     Route::Inline(None)
                 };
             }
-            Special::Multi | Special::Discard | Special::Unwatch => return Route::Inline(None),
+            Special::Multi | Special::Discard | Special::Unwatch | Special::Here => {
+                return Route::Inline(None)
+            }
             Special::Facts(f) => {
                 return if whole {
                     Route::Inline(None)
@@ -1373,21 +1824,31 @@ impl Engine {
             args,
             out,
         );
-        self.count_call(host, Some(c), idx, start, failed);
+        self.count_call(host, Some(c), idx, args, start, action, failed);
         action
     }
 
-    /// Counts one call of command row `idx` that started at `start_us` (INFO commandstats
-    /// and `total_commands_processed`), and notes it on connection `c` when given.
+    /// Counts one call of command row `idx` with `args` that started at `start_us` (INFO
+    /// commandstats and `total_commands_processed`), and notes it on connection `c` when
+    /// given. A call at least as slow as [`crate::observe::floor_us`] goes to the latency
+    /// monitor and the slow log (DEBUG SLEEP's `action` counts in its duration): logged
+    /// here with connection `c`; without one, its entry is returned for the connection's
+    /// thread to log ([`Engine::log_slow_calls`]).
+    #[allow(clippy::too_many_arguments)]
     pub fn count_call(
         &mut self,
         host: &dyn Host,
         c: Option<ConnId>,
         idx: usize,
+        args: Args<'_>,
         start_us: u64,
+        action: Action,
         failed: bool,
-    ) {
-        let now_us = host.now_us();
+    ) -> Option<crate::observe::SlowCall> {
+        let mut now_us = host.now_us();
+        if let Action::Sleep(us) = action {
+            now_us = now_us.saturating_add(us);
+        }
         if let Some(c) = c {
             let fullname = self.state.commands.entries[idx].fullname;
             if let Some(conn) = self.conn_mut(c) {
@@ -1396,12 +1857,17 @@ impl Engine {
             }
         }
         let st = &mut self.state.commands.entries[idx].stats;
+        let dur_us = now_us.saturating_sub(start_us);
         st.calls += 1;
-        st.usec += now_us.saturating_sub(start_us);
+        st.usec += dur_us;
         if failed {
             st.failed_calls += 1;
         }
         self.state.stats.total_commands_processed += 1;
+        if dur_us >= crate::observe::floor_us(&self.state.config) {
+            return self.observe_call(c, idx, args, now_us, dur_us);
+        }
+        None
     }
 
     /// Calls command row `idx`'s handler; returns its action and whether it failed. A write
@@ -1421,6 +1887,11 @@ impl Engine {
         let write = entry.spec.has(flags::WRITE);
         let fullname = entry.fullname;
         let dirty_before = self.state.dirty;
+        // Settings another thread changed reach the databases here (one test when off).
+        let notify = !self.state.config.notify_keyspace_events.is_empty();
+        if notify || self.state.notify_log != 0 {
+            crate::notify::sync(&mut self.state);
+        }
         let mut ctx = Ctx {
             state: &mut self.state,
             clients: &mut self.clients,
@@ -1438,6 +1909,9 @@ impl Engine {
             block: None,
         };
         handler(&mut ctx, args);
+        if notify {
+            crate::notify::flush(&mut ctx);
+        }
         if let Some(deadline_ms) = ctx.block {
             if call.may_block {
                 ctx.action = Action::Block { deadline_ms };
@@ -1503,6 +1977,17 @@ impl Engine {
         }
         self.running_granted = false;
         self.serve_ready(host);
+        if !self.state.config.notify_keyspace_events.is_empty() {
+            // Keys a lock continuation found expired (a gathered command's fetch).
+            self.flush_notify(host);
+        }
+    }
+
+    /// Publishes the keyspace events this engine's databases recorded outside a command.
+    fn flush_notify(&mut self, host: &dyn Host) {
+        let me = self.state.engine_id();
+        let st = &mut self.state;
+        crate::notify::flush_shards(&mut st.shards, &mut self.clients, &st.config, host, me);
     }
 
     /// Runs the commands of `batch` from `from` on, in order, on its shard (which this
@@ -1563,7 +2048,16 @@ impl Engine {
             &mut acc.out,
         );
         acc.ends.push(acc.out.len() as u32);
-        self.count_call(host, None, *idx, start, failed);
+        let slow = self.count_call(
+            host,
+            None,
+            *idx,
+            args.as_args(),
+            start,
+            Action::Continue,
+            failed,
+        );
+        acc.slow.extend(slow);
         if !batch.in_tx {
             self.serve_ready(host);
         }
@@ -1574,10 +2068,16 @@ impl Engine {
     pub fn tick(&mut self, host: &dyn Host) {
         let now_ms = host.now_us() / 1000;
         self.time_out_blocked(now_ms);
+        let watched = self.state.config.latency_monitor_threshold > 0;
+        let start_us = if watched { host.now_us() } else { 0 };
+        // CONFIG SET reaches the other threads' settings without a call: catch up here.
+        crate::notify::sync(&mut self.state);
+        // No key expires actively while clients are paused (Redis's `activeExpireCycle`).
+        let paused = self.clients.registry.paused(now_ms).is_some();
         for shard in &mut self.state.shards {
             shard.watches.purge();
             shard.blocked.purge();
-            for db in &mut shard.dbs {
+            for db in shard.dbs.iter_mut().filter(|_| !paused) {
                 // Redis's adaptive rule: keep going while a quarter of what was looked at had
                 // expired, within a bound on work per tick.
                 for _ in 0..16 {
@@ -1587,6 +2087,17 @@ impl Engine {
                     }
                 }
             }
+        }
+        if !self.state.config.notify_keyspace_events.is_empty() {
+            self.flush_notify(host);
+        }
+        if watched {
+            // LATENCY's `expire-cycle` event, as Redis's `activeExpireCycle`.
+            let end_us = host.now_us();
+            let ms = end_us.saturating_sub(start_us) / 1000;
+            let st = &mut self.state;
+            st.observe
+                .latency_sample(&st.config, "expire-cycle", end_us, ms);
         }
     }
 

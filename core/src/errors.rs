@@ -149,6 +149,14 @@ pub const BIT_OFFSET: &str = "ERR bit offset is not an integer or out of range";
 /// SETBIT with a bit value other than 0 or 1.
 pub const BIT_VALUE: &str = "ERR bit is not an integer or out of range";
 
+/// A RESP2 connection in the subscribed state ran a command other than (P|S)SUBSCRIBE,
+/// (P|S)UNSUBSCRIBE, PING, QUIT and RESET (Redis's `processCommand`).
+pub fn only_pubsub_allowed(fullname: &str) -> String {
+    alloc::format!(
+        "ERR Can't execute '{fullname}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+    )
+}
+
 /// HELLO with a protocol version that is not a number.
 pub const HELLO_PROTO_NOT_INTEGER: &str = "ERR Protocol version is not an integer or out of range";
 /// HELLO before authentication, without AUTH.
@@ -245,6 +253,16 @@ pub fn config_set_failed(name: &[u8], why: &str) -> String {
 /// CONFIG REWRITE without a configuration file.
 pub const NO_CONFIG_FILE: &str = "ERR The server is running without a config file";
 
+/// CONFIG REWRITE that could not write the file: `why` is the system's text.
+pub fn config_rewrite_failed(why: &str) -> String {
+    format!("ERR Rewriting config file: {why}")
+}
+
+/// CLIENT PAUSE with a timeout that is not an integer.
+pub const TIMEOUT_NOT_INTEGER: &str = "ERR timeout is not an integer or out of range";
+/// CLIENT PAUSE with a mode other than WRITE or ALL.
+pub const CLIENT_PAUSE_MODE: &str = "ERR CLIENT PAUSE mode must be WRITE or ALL";
+
 /// HINCRBY on a field whose value is not an integer.
 pub const HASH_NOT_INTEGER: &str = "ERR hash value is not an integer";
 /// HINCRBYFLOAT on a field whose value is not a float.
@@ -315,3 +333,14 @@ pub const RESTORE_TTL: &str = "ERR Invalid TTL value, must be >= 0";
 pub const RESTORE_IDLETIME: &str = "ERR Invalid IDLETIME value, must be >= 0";
 /// RESTORE FREQ outside 0..=255.
 pub const RESTORE_FREQ: &str = "ERR Invalid FREQ value, must be >= 0 and <= 255";
+
+/// SLOWLOG GET with a count that is not an integer of at least -1.
+pub const SLOWLOG_COUNT: &str = "ERR count should be greater than or equal to -1";
+
+/// `ERR No samples available for event '<event>'` (LATENCY GRAPH of an unknown event).
+pub fn no_latency_samples(event: &[u8]) -> String {
+    format!(
+        "ERR No samples available for event '{}'",
+        String::from_utf8_lossy(event)
+    )
+}

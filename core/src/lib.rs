@@ -17,6 +17,8 @@
 //! - [`errors`]: every error text, copied from Redis 7.0.
 //! - [`rdb`]: the RDB codec: Redis 7.0's snapshot format and DUMP payloads.
 //! - [`snapshot`]: forkless snapshots (SAVE, BGSAVE): the per-database state and how it works.
+//! - [`observe`]: the slow log and the latency monitor (SLOWLOG, LATENCY).
+//! - [`notify`]: keyspace notifications (`notify-keyspace-events`).
 #![no_std]
 #![warn(missing_docs)]
 
@@ -24,13 +26,17 @@ extern crate alloc;
 
 pub mod cmd;
 pub mod config;
+pub mod config_file;
 pub mod coord;
 pub mod dash;
 pub mod db;
 pub mod engine;
 pub mod errors;
 pub mod glob;
+pub mod notify;
 pub mod num;
+pub mod observe;
+pub mod pubsub;
 pub mod rdb;
 pub mod shard;
 pub mod snapshot;

@@ -1,7 +1,7 @@
 //! Connection commands: PING, ECHO, QUIT, HELLO, AUTH, SELECT and CLIENT.
 
 use super::{flags::*, CommandSpec, Group};
-use crate::engine::{Action, Conn, Ctx};
+use crate::engine::{Action, Conn, Ctx, PauseMode};
 use crate::errors;
 use crate::num::parse_i64;
 use alloc::string::String;
@@ -51,9 +51,42 @@ static CLIENT_SUBS: &[CommandSpec] = &[
             "Get the list of client connections",
             "O(N) where N is the number of client connections",
         ),
+    CommandSpec::new(
+        "no-evict",
+        3,
+        ADMIN | CONN,
+        Group::Connection,
+        client_no_evict,
+    )
+    .since("7.0.0")
+    .doc(
+        "Set client eviction mode for the current connection",
+        "O(1)",
+    ),
+    CommandSpec::new("pause", -3, ADMIN | CONN, Group::Connection, client_pause)
+        .since("2.9.50")
+        .doc(
+            "Stop processing commands from clients for some time",
+            "O(1)",
+        ),
+    CommandSpec::new("reply", 3, CONN, Group::Connection, client_reply)
+        .since("3.2.0")
+        .doc("Instruct the server whether to reply to commands", "O(1)"),
     CommandSpec::new("setname", 3, CONN, Group::Connection, client_setname)
         .since("2.6.9")
         .doc("Set the current connection name", "O(1)"),
+    CommandSpec::new(
+        "unpause",
+        2,
+        ADMIN | CONN,
+        Group::Connection,
+        client_unpause,
+    )
+    .since("6.2.0")
+    .doc(
+        "Resume processing of clients that were paused",
+        "O(N) Where N is the number of paused clients",
+    ),
 ];
 
 /// The connection family's table.
@@ -81,6 +114,9 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Change the selected database for the current connection",
         "O(1)",
     ),
+    CommandSpec::new("reset", 1, HANDSHAKE, Group::Connection, reset)
+        .since("6.2.0")
+        .doc("Reset the connection", "O(1)"),
     CommandSpec::container("client", -2, Group::Connection, CLIENT_SUBS)
         .since("2.4.0")
         .doc(
@@ -89,8 +125,39 @@ pub static COMMANDS: &[CommandSpec] = &[
         ),
 ];
 
+/// RESET: the connection as it was when it connected (Redis's
+/// `clearClientConnectionState`): out of MULTI and WATCH, database 0, RESP2, the default
+/// user's authentication, no name, no subscriptions, out of MONITOR.
+fn reset(ctx: &mut Ctx<'_>, _args: Args<'_>) {
+    let (c, me) = (ctx.conn_id(), ctx.state.engine_id());
+    ctx.clients.forget_pubsub(c, me);
+    let authenticated = ctx.state.config.requirepass.is_empty();
+    ctx.select(0);
+    let conn = ctx.conn();
+    conn.discard();
+    conn.proto = Proto::Resp2;
+    conn.authenticated = authenticated;
+    conn.name.clear();
+    // CLIENT REPLY OFF and a pending SKIP end (RESET's own reply is sent; one it skips
+    // stays skipped), as in Redis 7.0; NO-EVICT stays.
+    conn.reply.off = false;
+    conn.reply.skip_next = false;
+    ctx.reply.proto = Proto::Resp2;
+    ctx.reply.simple(b"RESET");
+}
+
 /// PING [message]
 fn ping(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    // A RESP2 connection in the subscribed state gets `["pong", message]`, as in Redis.
+    let subscribed =
+        ctx.reply.proto == Proto::Resp2 && args.len() <= 2 && ctx.conn_ref().pubsub.subscribed();
+    if subscribed {
+        ctx.reply.array(2);
+        ctx.reply.bulk(b"pong");
+        ctx.reply
+            .bulk(if args.len() == 2 { args.get(1) } else { b"" });
+        return;
+    }
     match args.len() {
         1 => ctx.reply.simple(b"PONG"),
         2 => ctx.reply.bulk(args.get(1)),
@@ -271,6 +338,86 @@ fn client_setname(ctx: &mut Ctx<'_>, args: Args<'_>) {
     ctx.reply.ok();
 }
 
+/// CLIENT NO-EVICT ON|OFF: the connection's flag (CLIENT LIST `e`); Anax evicts no client
+/// (`maxmemory-clients`) yet, so it changes nothing else.
+fn client_no_evict(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    let v = args.get(2);
+    let on = if v.eq_ignore_ascii_case(b"on") {
+        true
+    } else if v.eq_ignore_ascii_case(b"off") {
+        false
+    } else {
+        return ctx.error(errors::SYNTAX);
+    };
+    ctx.conn().no_evict = on;
+    ctx.reply.ok();
+}
+
+/// CLIENT REPLY ON|OFF|SKIP: OFF drops every reply until ON (whose +OK is sent), SKIP the
+/// next command's; the host drops them ([`crate::Engine::reply_done`]). OFF and SKIP answer
+/// nothing.
+fn client_reply(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    let v = args.get(2);
+    let is = |s: &[u8]| v.eq_ignore_ascii_case(s);
+    if is(b"on") {
+        let r = &mut ctx.conn().reply;
+        r.off = false;
+        r.skip = false;
+        ctx.reply.ok();
+    } else if is(b"off") {
+        ctx.conn().reply.off = true;
+    } else if is(b"skip") {
+        let r = &mut ctx.conn().reply;
+        if !r.off {
+            r.skip_next = true;
+        }
+    } else {
+        ctx.error(errors::SYNTAX);
+    }
+}
+
+/// CLIENT PAUSE timeout [WRITE|ALL]: every thread holds the commands the mode names (all by
+/// default) for `timeout` milliseconds or until CLIENT UNPAUSE; see `Engine::prepare`.
+fn client_pause(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    if args.len() > 4 {
+        let e = errors::subcommand_syntax(args.get(1), args.get(0));
+        return ctx.error(&e);
+    }
+    let mut mode = PauseMode::All;
+    if args.len() == 4 {
+        let m = args.get(3);
+        if m.eq_ignore_ascii_case(b"write") {
+            mode = PauseMode::Write;
+        } else if !m.eq_ignore_ascii_case(b"all") {
+            return ctx.error(errors::CLIENT_PAUSE_MODE);
+        }
+    }
+    // Redis's `getTimeoutFromObjectOrReply` in milliseconds.
+    let Some(ms) = parse_i64(args.get(2)) else {
+        return ctx.error(errors::TIMEOUT_NOT_INTEGER);
+    };
+    if ms < 0 {
+        return ctx.error(errors::TIMEOUT_NEGATIVE);
+    }
+    // A timeout of 0, or one past the end of time (Redis's sum overflows), pauses nothing.
+    let end = match ms {
+        0 => 0,
+        ms => u64::try_from(ms as i128 + ctx.now_ms as i128)
+            .ok()
+            .filter(|&e| e <= i64::MAX as u64)
+            .unwrap_or(0),
+    };
+    let now = ctx.now_ms;
+    ctx.clients.registry().pause(mode, end, now);
+    ctx.reply.ok();
+}
+
+/// CLIENT UNPAUSE: ends the pause at once; the held commands run.
+fn client_unpause(ctx: &mut Ctx<'_>, _args: Args<'_>) {
+    ctx.clients.registry().unpause();
+    ctx.reply.ok();
+}
+
 /// CLIENT GETREDIR: -1, as client-side caching (tracking) is never on.
 fn client_getredir(ctx: &mut Ctx<'_>, _args: Args<'_>) {
     ctx.reply.int(-1);
@@ -300,10 +447,14 @@ fn client_type(name: &[u8]) -> Option<ClientType> {
     }
 }
 
-/// The type of a connection: every connection is a normal client for now (Anax has no
-/// replication, and subscribers are not told apart yet).
-fn type_of(_c: &Conn) -> ClientType {
-    ClientType::Normal
+/// The type of a connection (Redis's `getClientType`): a subscriber is `pubsub`, any
+/// other (MONITOR included) `normal`; Anax has no replication.
+fn type_of(c: &Conn) -> ClientType {
+    if c.pubsub.subscribed() {
+        ClientType::PubSub
+    } else {
+        ClientType::Normal
+    }
 }
 
 /// What CLIENT LIST knows about the running command's connection that the registry does
@@ -352,14 +503,23 @@ fn client_line(out: &mut String, c: &Conn, now_ms: u64, me: &Caller) {
         (c.last_cmd, 0, 0)
     };
     let mut flags = String::new();
-    if c.blocked.is_some() {
-        flags.push('b');
+    if c.pubsub.monitor {
+        flags.push('O');
+    }
+    if c.pubsub.subscribed() {
+        flags.push('P');
     }
     if c.multi.is_some() {
         flags.push('x');
     }
+    if c.blocked.is_some() || c.postponed {
+        flags.push('b');
+    }
     if c.watch_dirty() {
         flags.push('d');
+    }
+    if c.no_evict {
+        flags.push('e');
     }
     if flags.is_empty() {
         flags.push('N');
@@ -367,9 +527,9 @@ fn client_line(out: &mut String, c: &Conn, now_ms: u64, me: &Caller) {
     let multi = c.multi.as_ref().map_or(-1, |m| m.queued.len() as i64);
     let _ = writeln!(
         out,
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 \
-         ssub=0 multi={} qbuf={} qbuf-free=0 argv-mem={} multi-mem=0 rbs=0 rbp=0 obl=0 \
-         oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
+         ssub={} multi={} qbuf={} qbuf-free=0 argv-mem={} multi-mem=0 rbs=0 rbp=0 obl=0 \
+         oll=0 omem={} tot-mem=0 events=r cmd={} user=default redir=-1 resp={}",
         c.id,
         c.addr.addr,
         c.addr.laddr,
@@ -379,9 +539,13 @@ fn client_line(out: &mut String, c: &Conn, now_ms: u64, me: &Caller) {
         idle,
         flags,
         c.db,
+        c.pubsub.channel_count(),
+        c.pubsub.pattern_count(),
+        c.pubsub.shard_count(),
         multi,
         qbuf,
         argv_mem,
+        c.pubsub.pending_push() + c.pubsub.out_pending,
         cmd,
         if c.proto == Proto::Resp3 { 3 } else { 2 },
     );
@@ -564,8 +728,16 @@ fn client_help(ctx: &mut Ctx<'_>, args: Args<'_>) {
             "    Return information about client connections. Options:",
             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
             "      Return clients of specified type.",
+            "UNPAUSE",
+            "    Stop the current client pause, resuming traffic.",
+            "PAUSE <timeout> [WRITE|ALL]",
+            "    Suspend all, or just write, clients for <timeout> milliseconds.",
+            "REPLY (ON|OFF|SKIP)",
+            "    Control the replies sent to the current connection.",
             "SETNAME <name>",
             "    Assign the name <name> to the current connection.",
+            "NO-EVICT (ON|OFF)",
+            "    Protect current client connection from eviction.",
         ],
     );
 }

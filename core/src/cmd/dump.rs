@@ -12,6 +12,7 @@
 use super::{flags::*, CommandSpec, Group};
 use crate::engine::Ctx;
 use crate::errors;
+use crate::notify::GENERIC;
 use crate::num::parse_i64;
 use crate::rdb::read::{load_dump_payload, verify_dump_payload};
 use crate::rdb::write::Encoder;
@@ -52,7 +53,7 @@ fn dump(ctx: &mut Ctx<'_>, args: Args<'_>) {
         .db(dbi, key)
         .get(key, now)
         .map(|e| enc.dump(&e.value));
-    ctx.hit(payload.is_some());
+    ctx.hit_key(payload.is_some(), key);
     match payload {
         Some(p) => ctx.reply.bulk(&p),
         None => ctx.reply.null(),
@@ -122,10 +123,13 @@ fn restore(ctx: &mut Ctx<'_>, args: Args<'_>) {
     if ttl != 0 && ttl <= now as i64 {
         if deleted {
             ctx.dirty(1);
+            ctx.notify(GENERIC, "del", key);
         }
         return ctx.reply.ok();
     }
+    // The key is gone by now (removed, or found absent or expired): this creates it.
     db.set(key, value, ttl as u64);
     ctx.dirty(1);
+    ctx.notify(GENERIC, "restore", key);
     ctx.reply.ok();
 }

@@ -15,6 +15,7 @@ use super::{flags::*, CommandSpec, Group};
 use crate::engine::Ctx;
 use crate::errors;
 use crate::glob::{glob_match, is_match_all};
+use crate::notify::{GENERIC, HASH};
 use crate::num::{self, LongDouble};
 use crate::types::hash::Hash;
 use crate::value::Value;
@@ -210,6 +211,7 @@ fn set_generic(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Option<usize> {
         created += h.set(args.get(i), args.get(i + 1), max_entries, max_value) as usize;
     }
     ctx.dirty((args.len() as u64 - 2) / 2);
+    ctx.notify(HASH, "hset", key);
     Some(created)
 }
 
@@ -251,6 +253,7 @@ fn hsetnx(ctx: &mut Ctx<'_>, args: Args<'_>) {
     } else {
         h.set(field, value, max_entries, max_value);
         ctx.dirty(1);
+        ctx.notify(HASH, "hset", key);
         ctx.reply.int(1);
     }
 }
@@ -282,6 +285,12 @@ fn hdel(ctx: &mut Ctx<'_>, args: Args<'_>) {
         db.remove(key);
     }
     ctx.dirty(deleted);
+    if deleted > 0 {
+        ctx.notify(HASH, "hdel", key);
+        if empty {
+            ctx.notify(GENERIC, "del", key);
+        }
+    }
     ctx.reply.int(deleted as i64);
 }
 
@@ -313,6 +322,7 @@ fn hincrby(ctx: &mut Ctx<'_>, args: Args<'_>) {
             let mut b = itoa::Buffer::new();
             h.set(field, b.format(n).as_bytes(), max_entries, max_value);
             ctx.dirty(1);
+            ctx.notify(HASH, "hincrby", key);
             ctx.reply.int(n);
         }
         Err(e) => {
@@ -354,6 +364,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: Args<'_>) {
             v.write_human(&mut text);
             h.set(field, &text, max_entries, max_value);
             ctx.dirty(1);
+            ctx.notify(HASH, "hincrbyfloat", key);
             ctx.reply.bulk(&text);
         }
         Err(e) => {
@@ -388,7 +399,7 @@ fn with_hash(
         }
         Found::WrongType => (true, false),
     };
-    ctx.hit(hit);
+    ctx.hit_key(hit, key);
     if !ok {
         ctx.wrong_type();
     }
@@ -561,7 +572,7 @@ fn randfield_count(ctx: &mut Ctx<'_>, key: &[u8], l: i64, withvalues: bool) {
     let h = match read(db, key, now) {
         Found::Missing => {
             ctx.reply.array(0);
-            return ctx.hit(false);
+            return ctx.hit_key(false, key);
         }
         Found::WrongType => {
             ctx.hit(true);
@@ -649,7 +660,7 @@ fn hscan(ctx: &mut Ctx<'_>, args: Args<'_>) {
             ctx.reply.array(2);
             ctx.reply.bulk(b"0");
             ctx.reply.array(0);
-            return ctx.hit(false);
+            return ctx.hit_key(false, key);
         }
         Found::WrongType => {
             ctx.hit(true);

@@ -320,10 +320,11 @@ pub fn info(ctx: &mut Ctx<'_>, args: Args<'_>) {
         }
         w!(s, "keyspace_hits:{}", stats.keyspace_hits);
         w!(s, "keyspace_misses:{}", stats.keyspace_misses);
+        let (channels, patterns, shard) = ctx.clients.registry().hub.sizes();
+        w!(s, "pubsub_channels:{channels}");
+        w!(s, "pubsub_patterns:{patterns}");
+        w!(s, "pubsubshard_channels:{shard}");
         for f in [
-            "pubsub_channels:0",
-            "pubsub_patterns:0",
-            "pubsubshard_channels:0",
             "latest_fork_usec:0",
             "total_forks:0",
             "migrate_cached_sockets:0",

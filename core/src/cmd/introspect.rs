@@ -156,11 +156,11 @@ fn group_category(g: Group) -> Option<&'static str> {
         Group::Set => "set",
         Group::SortedSet => "sortedset",
         Group::Hash => "hash",
-        Group::PubSub => "pubsub",
         Group::Transactions => "transaction",
         Group::Connection => "connection",
         Group::Bitmap => "bitmap",
-        Group::Server => return None,
+        // Redis derives @pubsub from the `pubsub` flag alone (PUBSUB HELP has neither).
+        Group::Server | Group::PubSub => return None,
     })
 }
 

@@ -18,6 +18,7 @@ use crate::db::Db;
 use crate::engine::Ctx;
 use crate::errors;
 use crate::glob::{glob_match, is_match_all};
+use crate::notify::{GENERIC, NEW};
 use crate::num::{self, parse_i64};
 use crate::value::{Key, Kind, Value};
 use alloc::vec::Vec;
@@ -178,6 +179,7 @@ fn del(ctx: &mut Ctx<'_>, args: Args<'_>) {
         if db.contains(key, now) {
             db.remove(key);
             n += 1;
+            ctx.notify(GENERIC, "del", key);
         }
     }
     ctx.dirty(n);
@@ -195,7 +197,7 @@ fn count_live(ctx: &mut Ctx<'_>, args: Args<'_>) -> i64 {
     let mut n = 0;
     for key in args.iter().skip(1) {
         let hit = ctx.state.db(dbi, key).contains(key, now);
-        ctx.hit(hit);
+        ctx.hit_key(hit, key);
         n += hit as i64;
     }
     n
@@ -222,7 +224,7 @@ fn type_(ctx: &mut Ctx<'_>, args: Args<'_>) {
         .db(ctx.dbi, key)
         .get(key, ctx.now_ms)
         .map(|e| e.value.kind());
-    ctx.hit(kind.is_some());
+    ctx.hit_key(kind.is_some(), key);
     ctx.reply.simple(kind.map_or("none", Kind::name).as_bytes());
 }
 
@@ -547,6 +549,10 @@ fn rename_generic(ctx: &mut Ctx<'_>, args: Args<'_>, nx: bool) {
     let entry = ctx.state.db(dbi, src).remove(src).expect("looked up above");
     ctx.state.db(dbi, dst).insert_entry(dst, entry);
     ctx.dirty(1);
+    // As Redis: the new name is added (`new`), then the old one goes.
+    ctx.notify(NEW, "new", dst);
+    ctx.notify(GENERIC, "rename_from", src);
+    ctx.notify(GENERIC, "rename_to", dst);
     if nx {
         ctx.reply.int(1)
     } else {
@@ -590,6 +596,9 @@ fn move_(ctx: &mut Ctx<'_>, args: Args<'_>) {
     let entry = ctx.state.db(dbi, key).remove(key).expect("looked up above");
     ctx.state.db(to, key).insert_entry(key, entry);
     ctx.dirty(1);
+    ctx.notify_db(NEW, "new", key, to);
+    ctx.notify(GENERIC, "move_from", key);
+    ctx.notify_db(GENERIC, "move_to", key, to);
     ctx.reply.int(1);
 }
 
@@ -619,7 +628,7 @@ fn copy(ctx: &mut Ctx<'_>, args: Args<'_>) {
         return ctx.error(errors::SAME_OBJECT);
     }
     let entry = ctx.state.db(dbi, src).get(src, now).cloned();
-    ctx.hit(entry.is_some());
+    ctx.hit_key(entry.is_some(), src);
     let Some(entry) = entry else {
         return ctx.reply.int(0);
     };
@@ -628,6 +637,8 @@ fn copy(ctx: &mut Ctx<'_>, args: Args<'_>) {
     }
     ctx.state.db(to, dst).insert_entry(dst, entry);
     ctx.dirty(1);
+    ctx.notify_db(NEW, "new", dst, to);
+    ctx.notify_db(GENERIC, "copy_to", dst, to);
     ctx.reply.int(1);
 }
 
@@ -725,12 +736,15 @@ fn expire_generic(ctx: &mut Ctx<'_>, args: Args<'_>, basetime: i64, seconds: boo
     if refused {
         return ctx.reply.int(0);
     }
-    if when <= now as i64 {
+    let event = if when <= now as i64 {
         db.remove(key);
+        "del"
     } else {
         db.set_expire(key, when as u64);
-    }
+        "expire"
+    };
     ctx.dirty(1);
+    ctx.notify(GENERIC, event, key);
     ctx.reply.int(1);
 }
 
@@ -743,6 +757,7 @@ fn persist(ctx: &mut Ctx<'_>, args: Args<'_>) {
     if had_ttl {
         db.set_expire(key, 0);
         ctx.dirty(1);
+        ctx.notify(GENERIC, "persist", key);
     }
     ctx.reply.int(had_ttl as i64);
 }
@@ -780,7 +795,7 @@ fn ttl_generic(ctx: &mut Ctx<'_>, args: Args<'_>, ms: bool, absolute: bool) {
         .db(ctx.dbi, key)
         .get(key, now)
         .map(|e| e.expire_at);
-    ctx.hit(expire_at.is_some());
+    ctx.hit_key(expire_at.is_some(), key);
     let v = match expire_at {
         None => -2,
         Some(0) => -1,

@@ -18,6 +18,7 @@ use super::{flags::*, CommandSpec, Group};
 use crate::coord::block;
 use crate::engine::Ctx;
 use crate::errors;
+use crate::notify::{GENERIC, LIST};
 use crate::num::parse_long;
 use crate::types::list::{Item, List, Needle, Owned};
 use crate::value::Value;
@@ -195,7 +196,7 @@ fn probe(ctx: &mut Ctx<'_>, key: &[u8], read: bool) -> Found {
         Some(_) => Found::WrongType,
     };
     if read {
-        ctx.hit(!matches!(found, Found::Missing));
+        ctx.hit_key(!matches!(found, Found::Missing), key);
     }
     found
 }
@@ -211,10 +212,39 @@ fn list_at<'a>(ctx: &'a mut Ctx<'_>, key: &[u8]) -> &'a mut List {
     }
 }
 
-/// Deletes `key` when its list became empty.
-fn delete_if_empty(ctx: &mut Ctx<'_>, key: &[u8]) {
-    if list_at(ctx, key).is_empty() {
+/// Deletes `key` when its list became empty; true when it did.
+fn delete_if_empty(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
+    let empty = list_at(ctx, key).is_empty();
+    if empty {
         ctx.state.db(ctx.dbi, key).remove(key);
+    }
+    empty
+}
+
+/// The events of a change to the list at `key`: `event`, then `del` when the change
+/// `deleted` it (Redis's `listElementsRemoved` and friends).
+fn notify_changed(ctx: &mut Ctx<'_>, event: &str, key: &[u8], deleted: bool) {
+    ctx.notify(LIST, event, key);
+    if deleted {
+        ctx.notify(GENERIC, "del", key);
+    }
+}
+
+/// The event name of a pop from the front (`lpop`) or the back (`rpop`).
+fn pop_event(front: bool) -> &'static str {
+    if front {
+        "lpop"
+    } else {
+        "rpop"
+    }
+}
+
+/// The event name of a push to the front (`lpush`) or the back (`rpush`).
+fn push_event(front: bool) -> &'static str {
+    if front {
+        "lpush"
+    } else {
+        "rpush"
     }
 }
 
@@ -278,6 +308,7 @@ fn push_generic(ctx: &mut Ctx<'_>, args: Args<'_>, front: bool, only_existing: b
         }
     };
     ctx.dirty(args.len() as u64 - 2);
+    ctx.notify(LIST, push_event(front), key);
     ctx.reply.int(len as i64);
 }
 
@@ -328,8 +359,9 @@ fn pop_range_reply(ctx: &mut Ctx<'_>, key: &[u8], front: bool, count: u64) -> us
         }
         l.remove_back(n);
     }
-    delete_if_empty(ctx, key);
+    let deleted = delete_if_empty(ctx, key);
     ctx.dirty(n as u64);
+    notify_changed(ctx, pop_event(front), key, deleted);
     n
 }
 
@@ -341,8 +373,9 @@ fn pop_one_reply(ctx: &mut Ctx<'_>, key: &[u8], front: bool) {
     if let Some(v) = v {
         reply_item(&mut ctx.reply, v.item());
     }
-    delete_if_empty(ctx, key);
+    let deleted = delete_if_empty(ctx, key);
     ctx.dirty(1);
+    notify_changed(ctx, pop_event(front), key, deleted);
 }
 
 /// LPOP / RPOP key [count]
@@ -668,6 +701,7 @@ fn lset(ctx: &mut Ctx<'_>, args: Args<'_>) {
     }
     l.set(i as usize, Item::of(args.get(3)));
     ctx.dirty(1);
+    ctx.notify(LIST, "lset", key);
     ctx.reply.ok();
 }
 
@@ -695,6 +729,7 @@ fn linsert(ctx: &mut Ctx<'_>, args: Args<'_>) {
     l.insert(pos + after as usize, Item::of(args.get(4)));
     let len = l.len();
     ctx.dirty(1);
+    ctx.notify(LIST, "linsert", key);
     ctx.reply.int(len as i64);
 }
 
@@ -712,8 +747,14 @@ fn lrem(ctx: &mut Ctx<'_>, args: Args<'_>) {
     let l = list_at(ctx, key);
     let limit = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
     let removed = l.remove_matching(&Needle::new(args.get(3)), limit, count < 0);
-    delete_if_empty(ctx, key);
+    let deleted = delete_if_empty(ctx, key);
     ctx.dirty(removed as u64);
+    if removed > 0 {
+        ctx.notify(LIST, "lrem", key);
+    }
+    if deleted {
+        ctx.notify(GENERIC, "del", key);
+    }
     ctx.reply.int(removed as i64);
 }
 
@@ -736,7 +777,8 @@ fn ltrim(ctx: &mut Ctx<'_>, args: Args<'_>) {
     };
     l.remove_front(ltrim);
     l.remove_back(rtrim);
-    delete_if_empty(ctx, key);
+    let deleted = delete_if_empty(ctx, key);
+    notify_changed(ctx, "ltrim", key, deleted);
     // Redis signals the key modified even when nothing was trimmed (WATCH sees it).
     ctx.dirty(((ltrim + rtrim) as u64).max(1));
     ctx.reply.ok();
@@ -771,8 +813,9 @@ fn lmove_generic(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from_left: bool, to_
         Some(v) => v,
         None => return ctx.reply.null(),
     };
+    let mut src_deleted = false;
     if !same {
-        delete_if_empty(ctx, src);
+        src_deleted = delete_if_empty(ctx, src);
         if !dst_exists {
             let fill = ctx.state.config.list_max_listpack_size;
             ctx.state
@@ -787,6 +830,9 @@ fn lmove_generic(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from_left: bool, to_
         d.push_item_back(v.item());
     }
     ctx.dirty(1);
+    // As Redis: the push (and the destination's creation) first, then the pop.
+    ctx.notify(LIST, push_event(to_left), dst);
+    notify_changed(ctx, pop_event(from_left), src, src_deleted);
     reply_item(&mut ctx.reply, v.item());
 }
 

@@ -500,6 +500,9 @@ fn config_set(ctx: &mut Ctx<'_>, args: Args<'_>) {
         }
     }
     ctx.state.config = next;
+    // What the databases record for keyspace notifications (other threads catch up at
+    // their next tick).
+    crate::notify::sync(ctx.state);
     ctx.reply.ok();
 }
 
@@ -523,10 +526,26 @@ pub fn reset_stats(state: &mut State) {
     }
 }
 
-/// CONFIG REWRITE: Anax does not read a configuration file yet, so there is never one to
-/// rewrite; Redis answers the same when it runs without one.
+/// CONFIG REWRITE: the configuration file the server was started with gets the current
+/// settings, as Redis's `rewriteConfig` writes them (see [`crate::config_file::rewrite`]);
+/// the host writes the file.
 fn config_rewrite(ctx: &mut Ctx<'_>, _args: Args<'_>) {
-    ctx.error(errors::NO_CONFIG_FILE);
+    if ctx.state.config.config_file.is_empty() {
+        return ctx.error(errors::NO_CONFIG_FILE);
+    }
+    let config = &ctx.state.config;
+    let result = ctx
+        .host
+        .rewrite_config(&config.config_file, &mut |old, cwd| {
+            crate::config_file::rewrite(old, config, cwd)
+        });
+    match result {
+        Ok(()) => ctx.reply.ok(),
+        Err(why) => {
+            let e = errors::config_rewrite_failed(&why);
+            ctx.error(&e)
+        }
+    }
 }
 
 /// CONFIG HELP

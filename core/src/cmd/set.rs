@@ -18,6 +18,7 @@ use super::{flags::*, CommandSpec, Group};
 use crate::engine::Ctx;
 use crate::errors;
 use crate::glob::{glob_match, is_match_all};
+use crate::notify::{GENERIC, SET};
 use crate::num::parse_i64;
 use crate::types::set::{Elem, Set};
 use crate::value::Value;
@@ -167,14 +168,26 @@ fn reply_members(reply: &mut Reply<'_>, s: &Set) {
     }
 }
 
-/// Removes `key` when its set is empty (Redis never keeps empty collections).
-fn drop_if_empty(ctx: &mut Ctx<'_>, key: &[u8]) {
+/// Removes `key` when its set is empty (Redis never keeps empty collections); true when
+/// it did.
+fn drop_if_empty(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
     let now = ctx.now_ms;
     let db = ctx.state.db(ctx.dbi, key);
     if let Some(e) = db.lookup(key, now) {
         if matches!(&e.value, Value::Set(s) if s.is_empty()) {
             db.remove(key);
+            return true;
         }
+    }
+    false
+}
+
+/// The events of a removal from the set at `key`: `event`, then `del` when it `deleted`
+/// the key.
+fn notify_removed(ctx: &mut Ctx<'_>, event: &str, key: &[u8], deleted: bool) {
+    ctx.notify(SET, event, key);
+    if deleted {
+        ctx.notify(GENERIC, "del", key);
     }
 }
 
@@ -207,6 +220,9 @@ fn sadd(ctx: &mut Ctx<'_>, args: Args<'_>) {
         }
     }
     ctx.dirty(added);
+    if added > 0 {
+        ctx.notify(SET, "sadd", key);
+    }
     ctx.reply.int(added as i64);
 }
 
@@ -230,7 +246,8 @@ fn srem(ctx: &mut Ctx<'_>, args: Args<'_>) {
         }
     };
     if removed > 0 {
-        drop_if_empty(ctx, key);
+        let deleted = drop_if_empty(ctx, key);
+        notify_removed(ctx, "srem", key, deleted);
     }
     ctx.dirty(removed);
     ctx.reply.int(removed as i64);
@@ -253,7 +270,7 @@ fn smembers(ctx: &mut Ctx<'_>, args: Args<'_>) {
             _ => (true, true),
         },
     };
-    ctx.hit(hit);
+    ctx.hit_key(hit, key);
     if wrong {
         ctx.wrong_type();
     }
@@ -266,7 +283,7 @@ fn sismember(ctx: &mut Ctx<'_>, args: Args<'_>) {
         Found::Wrong => Some(None),
         Found::Set(s) => Some(Some(s.contains(args.get(2)))),
     };
-    ctx.hit(r.is_some());
+    ctx.hit_key(r.is_some(), args.get(1));
     match r {
         None => ctx.reply.int(0),
         Some(None) => ctx.wrong_type(),
@@ -298,7 +315,7 @@ fn smismember(ctx: &mut Ctx<'_>, args: Args<'_>) {
             _ => (true, true),
         },
     };
-    ctx.hit(hit);
+    ctx.hit_key(hit, key);
     if wrong {
         ctx.wrong_type();
     }
@@ -311,7 +328,7 @@ fn scard(ctx: &mut Ctx<'_>, args: Args<'_>) {
         Found::Wrong => Some(None),
         Found::Set(s) => Some(Some(s.len())),
     };
-    ctx.hit(r.is_some());
+    ctx.hit_key(r.is_some(), args.get(1));
     match r {
         None => ctx.reply.int(0),
         Some(None) => ctx.wrong_type(),
@@ -335,8 +352,9 @@ fn spop(ctx: &mut Ctx<'_>, args: Args<'_>) {
                 s.remove_at(i)
             }
         };
-        drop_if_empty(ctx, key);
+        let deleted = drop_if_empty(ctx, key);
         ctx.dirty(1);
+        notify_removed(ctx, "spop", key, deleted);
         return ctx.reply.bulk(&popped);
     }
     let count = match parse_i64(args.get(2)) {
@@ -361,7 +379,7 @@ fn spop(ctx: &mut Ctx<'_>, args: Args<'_>) {
         reply_members(&mut ctx.reply, s);
         db.remove(key);
         ctx.dirty(size);
-        return;
+        return notify_removed(ctx, "spop", key, true);
     }
     ctx.reply.set(count as usize);
     for _ in 0..count {
@@ -371,6 +389,7 @@ fn spop(ctx: &mut Ctx<'_>, args: Args<'_>) {
         ctx.reply.bulk(&m);
     }
     ctx.dirty(count);
+    ctx.notify(SET, "spop", key);
 }
 
 #[inline]
@@ -403,7 +422,7 @@ fn srandmember(ctx: &mut Ctx<'_>, args: Args<'_>) {
                 _ => (true, true),
             },
         };
-        ctx.hit(hit);
+        ctx.hit_key(hit, key);
         if wrong {
             ctx.wrong_type();
         }
@@ -455,7 +474,7 @@ fn srandmember(ctx: &mut Ctx<'_>, args: Args<'_>) {
             _ => (true, true),
         },
     };
-    ctx.hit(hit);
+    ctx.hit_key(hit, key);
     if wrong {
         ctx.wrong_type();
     }
@@ -491,7 +510,8 @@ fn smove(ctx: &mut Ctx<'_>, args: Args<'_>) {
     if !removed {
         return ctx.reply.int(0);
     }
-    drop_if_empty(ctx, src);
+    let deleted = drop_if_empty(ctx, src);
+    notify_removed(ctx, "srem", src, deleted);
     let now = ctx.now_ms;
     let (e, _) = ctx
         .state
@@ -504,6 +524,9 @@ fn smove(ctx: &mut Ctx<'_>, args: Args<'_>) {
         }
     }
     ctx.dirty(dirty);
+    if dirty > 1 {
+        ctx.notify(SET, "sadd", dst);
+    }
     ctx.reply.int(1);
 }
 
@@ -534,6 +557,10 @@ impl Sets {
         };
         for k in keys {
             if let Some(i) = sets.taken.iter().position(|(t, _)| t.as_slice() == k) {
+                // Redis looks a repeated key up again: another hit.
+                if read {
+                    ctx.hit(true);
+                }
                 sets.slots.push(Some(i));
                 continue;
             }
@@ -548,7 +575,7 @@ impl Sets {
                 },
             };
             if read {
-                ctx.hit(got.is_some());
+                ctx.hit_key(got.is_some(), k);
             }
             match got {
                 None => sets.slots.push(None),
@@ -604,25 +631,32 @@ fn intersect<'a>(sets: &[&'a Set], limit: usize, mut f: impl FnMut(Elem<'a>)) ->
 }
 
 /// Stores `result` in `dst` (replacing what is there, its expiry included), or deletes
-/// `dst` when it is empty; replies with its size.
-fn store(ctx: &mut Ctx<'_>, dst: &[u8], result: Set) {
+/// `dst` when it is empty; replies with its size. `event` names the store.
+fn store(ctx: &mut Ctx<'_>, dst: &[u8], result: Set, event: &str) {
     let n = result.len();
+    let now = ctx.now_ms;
     let db = ctx.state.db(ctx.dbi, dst);
     // A write only when something changed (Redis counts an empty result as one only when
     // it deleted the destination).
     let changed = if n == 0 {
         db.remove(dst).is_some()
     } else {
-        db.set(dst, Value::Set(Box::new(result)), 0);
+        db.set_at(dst, Value::Set(Box::new(result)), 0, now);
         true
     };
     ctx.dirty(changed as u64);
     ctx.reply.int(n as i64);
+    if n > 0 {
+        ctx.notify(SET, event, dst);
+    } else if changed {
+        ctx.notify(GENERIC, "del", dst);
+    }
 }
 
 fn inter_generic(ctx: &mut Ctx<'_>, args: Args<'_>, first: usize, dst: Option<&[u8]>) {
     let max = ctx.state.config.set_max_intset_entries;
-    let Some(sets) = Sets::take(ctx, args.iter().skip(first), dst.is_none()) else {
+    // Redis 7.0 reads the inputs with `lookupKeyRead`, for the STORE forms too.
+    let Some(sets) = Sets::take(ctx, args.iter().skip(first), true) else {
         return;
     };
     let all: Option<Vec<&Set>> = (0..sets.slots.len()).map(|i| sets.get(i)).collect();
@@ -649,7 +683,7 @@ fn inter_generic(ctx: &mut Ctx<'_>, args: Args<'_>, first: usize, dst: Option<&[
     drop(all);
     sets.put_back(ctx);
     if let Some(dst) = dst {
-        store(ctx, dst, result);
+        store(ctx, dst, result, "sinterstore");
     }
 }
 
@@ -700,7 +734,8 @@ fn sintercard(ctx: &mut Ctx<'_>, args: Args<'_>) {
 /// SUNION / SDIFF and their STORE forms.
 fn union_diff(ctx: &mut Ctx<'_>, args: Args<'_>, first: usize, dst: Option<&[u8]>, diff: bool) {
     let max = ctx.state.config.set_max_intset_entries;
-    let Some(sets) = Sets::take(ctx, args.iter().skip(first), dst.is_none()) else {
+    // Redis 7.0 reads the inputs with `lookupKeyRead`, for the STORE forms too.
+    let Some(sets) = Sets::take(ctx, args.iter().skip(first), true) else {
         return;
     };
     let mut result = Set::new();
@@ -724,7 +759,10 @@ fn union_diff(ctx: &mut Ctx<'_>, args: Args<'_>, first: usize, dst: Option<&[u8]
     }
     sets.put_back(ctx);
     match dst {
-        Some(dst) => store(ctx, dst, result),
+        Some(dst) => {
+            let event = if diff { "sdiffstore" } else { "sunionstore" };
+            store(ctx, dst, result, event)
+        }
         None => reply_members(&mut ctx.reply, &result),
     }
 }
@@ -762,7 +800,7 @@ fn sscan(ctx: &mut Ctx<'_>, args: Args<'_>) {
     let key = args.get(1);
     let now = ctx.now_ms;
     let hit = ctx.state.db(ctx.dbi, key).lookup(key, now).is_some();
-    ctx.hit(hit);
+    ctx.hit_key(hit, key);
     let mut count: i64 = 10;
     let mut pattern: Option<&[u8]> = None;
     match find(ctx, key) {

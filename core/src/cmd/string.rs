@@ -16,6 +16,7 @@
 use super::{flags::*, CommandSpec, Group};
 use crate::engine::Ctx;
 use crate::errors;
+use crate::notify::{GENERIC, KEY_MISS, STRING};
 use crate::num::{self, LongDouble};
 use crate::value::{CompactBytes, Value};
 use alloc::vec::Vec;
@@ -213,7 +214,7 @@ fn get_generic(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
         }
         Some(e) => (true, reply_str(&mut ctx.reply, &e.value)),
     };
-    ctx.hit(hit);
+    ctx.hit_key(hit, key);
     if !ok {
         ctx.wrong_type();
     }
@@ -382,9 +383,13 @@ fn set_generic(
     if flags & OPT_KEEPTTL != 0 {
         db.set_keep_ttl(key, value);
     } else {
-        db.set(key, value, expire_at);
+        db.set_at(key, value, expire_at, now);
     }
     ctx.dirty(1);
+    ctx.notify(STRING, "set", key);
+    if expire_at != 0 {
+        ctx.notify(GENERIC, "expire", key);
+    }
     if flags & OPT_GET == 0 {
         match replies {
             SetReplies::OkNil => ctx.reply.ok(),
@@ -458,10 +463,12 @@ fn getset(ctx: &mut Ctx<'_>, args: Args<'_>) {
     if !get_generic(ctx, key) {
         return;
     }
+    let now = ctx.now_ms;
     ctx.state
         .db(ctx.dbi, key)
-        .set(key, Value::from_bytes(args.get(2)), 0);
+        .set_at(key, Value::from_bytes(args.get(2)), 0, now);
     ctx.dirty(1);
+    ctx.notify(STRING, "set", key);
 }
 
 /// GETDEL key
@@ -474,6 +481,7 @@ fn getdel(ctx: &mut Ctx<'_>, args: Args<'_>) {
     }
     if ctx.state.db(ctx.dbi, key).remove(key).is_some() {
         ctx.dirty(1);
+        ctx.notify(GENERIC, "del", key);
     }
 }
 
@@ -494,7 +502,7 @@ fn getex(ctx: &mut Ctx<'_>, args: Args<'_>) {
         .db(ctx.dbi, key)
         .get(key, now)
         .map(|e| e.value.is_string());
-    ctx.hit(found.is_some());
+    ctx.hit_key(found.is_some(), key);
     match found {
         None => {
             ctx.reply.null();
@@ -519,20 +527,21 @@ fn getex(ctx: &mut Ctx<'_>, args: Args<'_>) {
     };
     reply_str(&mut ctx.reply, &e.value);
     let had_ttl = e.expire_at != 0;
-    let dirty = if opts.flags & (OPT_EXAT | OPT_PXAT) != 0 && expire_at <= now {
+    let event = if opts.flags & (OPT_EXAT | OPT_PXAT) != 0 && expire_at <= now {
         db.remove(key);
-        true
+        Some("del")
     } else if opts.expire.is_some() {
         db.set_expire(key, expire_at);
-        true
+        Some("expire")
     } else if opts.flags & OPT_PERSIST != 0 && had_ttl {
         db.set_expire(key, 0);
-        true
+        Some("persist")
     } else {
-        false
+        None
     };
-    if dirty {
+    if let Some(event) = event {
         ctx.dirty(1);
+        ctx.notify(GENERIC, event, key);
     }
 }
 
@@ -547,6 +556,7 @@ fn mget(ctx: &mut Ctx<'_>, args: Args<'_>) {
             None => {
                 misses += 1;
                 ctx.reply.null();
+                ctx.notify(KEY_MISS, "keymiss", key);
             }
             Some(e) => {
                 hits += 1;
@@ -582,7 +592,8 @@ fn mset_generic(ctx: &mut Ctx<'_>, args: Args<'_>, nx: bool) {
         let key = args.get(j);
         ctx.state
             .db(ctx.dbi, key)
-            .set(key, Value::from_bytes(args.get(j + 1)), 0);
+            .set_at(key, Value::from_bytes(args.get(j + 1)), 0, now);
+        ctx.notify(STRING, "set", key);
     }
     ctx.dirty((args.len() as u64 - 1) / 2);
     if nx {
@@ -639,6 +650,7 @@ fn incr_decr(ctx: &mut Ctx<'_>, key: &[u8], by: i64) {
     match result {
         Ok(n) => {
             ctx.dirty(1);
+            ctx.notify(STRING, "incrby", key);
             ctx.reply.int(n);
         }
         Err(text) => ctx.error(text),
@@ -709,6 +721,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: Args<'_>) {
         None => db.set(key, value, 0),
     }
     ctx.dirty(1);
+    ctx.notify(STRING, "incrbyfloat", key);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -744,6 +757,7 @@ fn append(ctx: &mut Ctx<'_>, args: Args<'_>) {
     match result {
         Ok(n) => {
             ctx.dirty(1);
+            ctx.notify(STRING, "append", key);
             ctx.reply.int(n as i64);
         }
         Err(text) => ctx.error(text),
@@ -758,7 +772,7 @@ fn strlen(ctx: &mut Ctx<'_>, args: Args<'_>) {
         .db(ctx.dbi, key)
         .get(key, ctx.now_ms)
         .map(|e| str_len(&e.value));
-    ctx.hit(len.is_some());
+    ctx.hit_key(len.is_some(), key);
     match len {
         None => ctx.reply.int(0),
         Some(Some(n)) => ctx.reply.int(n as i64),
@@ -809,7 +823,7 @@ fn getrange(ctx: &mut Ctx<'_>, args: Args<'_>) {
                 None => reply.bulk(b""),
             })
     });
-    ctx.hit(found.is_some());
+    ctx.hit_key(found.is_some(), key);
     match found {
         None => ctx.reply.bulk(b""),
         Some(Some(())) => {}
@@ -862,6 +876,7 @@ fn setrange(ctx: &mut Ctx<'_>, args: Args<'_>) {
         Ok((n, wrote)) => {
             if wrote {
                 ctx.dirty(1);
+                ctx.notify(STRING, "setrange", key);
             }
             ctx.reply.int(n as i64);
         }
@@ -896,7 +911,7 @@ fn lcs(ctx: &mut Ctx<'_>, args: Args<'_>) {
             .db(ctx.dbi, key)
             .get(key, now)
             .map(|e| e.value.to_vec());
-        ctx.hit(found.is_some());
+        ctx.hit_key(found.is_some(), key);
         match found {
             None => {}
             Some(None) => wrong = true,
@@ -1107,6 +1122,7 @@ fn setbit(ctx: &mut Ctx<'_>, args: Args<'_>) {
     };
     if changed {
         ctx.dirty(1);
+        ctx.notify(STRING, "setbit", key);
     }
     ctx.reply.int(old as i64);
 }
@@ -1125,7 +1141,7 @@ fn getbit(ctx: &mut Ctx<'_>, args: Args<'_>) {
         e.value
             .with_str(|b| b.get(byte).map_or(0, |&c| c >> shift & 1))
     });
-    ctx.hit(found.is_some());
+    ctx.hit_key(found.is_some(), key);
     match found {
         None => ctx.reply.int(0),
         Some(Some(bit)) => ctx.reply.int(bit as i64),
@@ -1145,7 +1161,7 @@ fn bitcount(ctx: &mut Ctx<'_>, args: Args<'_>) {
         .db(ctx.dbi, key)
         .get(key, ctx.now_ms)
         .map(|e| e.value.is_string());
-    ctx.hit(found.is_some());
+    ctx.hit_key(found.is_some(), key);
     match found {
         None => return ctx.reply.int(0),
         Some(false) => return ctx.wrong_type(),

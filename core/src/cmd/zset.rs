@@ -15,6 +15,7 @@ use crate::coord::block;
 use crate::db::Db;
 use crate::engine::Ctx;
 use crate::errors;
+use crate::notify::{GENERIC, ZSET};
 use crate::num;
 use crate::types::zset::ZSet;
 use crate::value::Value;
@@ -288,10 +289,21 @@ fn lookup<'a>(db: &'a mut Db, key: &[u8], now: u64) -> Result<Option<&'a mut ZSe
     }
 }
 
-/// Deletes `key` when its sorted set is empty.
-fn drop_if_empty(db: &mut Db, key: &[u8], now: u64) {
-    if matches!(lookup(db, key, now), Ok(Some(z)) if z.is_empty()) {
+/// Deletes `key` when its sorted set is empty; true when it did.
+fn drop_if_empty(db: &mut Db, key: &[u8], now: u64) -> bool {
+    let empty = matches!(lookup(db, key, now), Ok(Some(z)) if z.is_empty());
+    if empty {
         db.remove(key);
+    }
+    empty
+}
+
+/// The events of a removal from the sorted set at `key`: `event`, then `del` when it
+/// `deleted` the key.
+fn notify_removed(ctx: &mut Ctx<'_>, event: &str, key: &[u8], deleted: bool) {
+    ctx.notify(ZSET, event, key);
+    if deleted {
+        ctx.notify(GENERIC, "del", key);
     }
 }
 
@@ -635,26 +647,31 @@ fn reply_entries<'b>(
     }
 }
 
-/// Stores `entries` at `dst` (deleting it when empty) and replies with their number.
-fn store(ctx: &mut Ctx<'_>, dst: &[u8], entries: Vec<(Vec<u8>, f64)>) {
+/// Stores `entries` at `dst` (deleting it when empty) and replies with their number;
+/// `event` names the store.
+fn store(ctx: &mut Ctx<'_>, dst: &[u8], entries: Vec<(Vec<u8>, f64)>, event: &str) {
     let (me, mv) = limits(ctx);
     let n = entries.len();
+    let now = ctx.now_ms;
     let db = ctx.state.db(ctx.dbi, dst);
     if n == 0 {
         let existed = db.remove(dst).is_some();
         ctx.reply.int(0);
         if existed {
             ctx.dirty(1);
+            ctx.notify(GENERIC, "del", dst);
         }
         return;
     }
-    db.set(
+    db.set_at(
         dst,
         Value::ZSet(Box::new(ZSet::from_entries(entries, me, mv))),
         0,
+        now,
     );
     ctx.reply.int(n as i64);
     ctx.dirty(1);
+    ctx.notify(ZSET, event, dst);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -785,6 +802,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: Args<'_>, zincrby: bool) {
     }
     if added + updated > 0 {
         ctx.dirty((added + updated) as u64);
+        ctx.notify(ZSET, if incr { "zincr" } else { "zadd" }, key);
     }
 }
 
@@ -807,10 +825,11 @@ fn zrem(ctx: &mut Ctx<'_>, args: Args<'_>) {
             }
         }
     }
-    drop_if_empty(db, key, now);
+    let removed = drop_if_empty(db, key, now);
     ctx.reply.int(deleted);
     if deleted > 0 {
         ctx.dirty(deleted as u64);
+        notify_removed(ctx, "zrem", key, removed);
     }
 }
 
@@ -844,7 +863,7 @@ fn read(
             ctx.hit(true);
             ctx.wrong_type();
         }
-        Ok(h) => ctx.hit(h),
+        Ok(h) => ctx.hit_key(h, key),
     }
 }
 
@@ -1097,10 +1116,10 @@ fn zrange_generic(
                 ),
             ),
         };
-        ctx.hit(hit);
+        ctx.hit_key(hit, key);
         match found {
             None => ctx.wrong_type(),
-            Some(entries) => store(ctx, args.get(1), entries),
+            Some(entries) => store(ctx, args.get(1), entries, "zrangestore"),
         }
         return;
     }
@@ -1122,24 +1141,35 @@ fn zremrangebyrank(ctx: &mut Ctx<'_>, args: Args<'_>) {
     let (Some(a), Some(b)) = (num::parse_long(args.get(2)), num::parse_long(args.get(3))) else {
         return ctx.error(errors::NOT_INTEGER);
     };
-    zrem_window(ctx, args.get(1), |z| rank_window(z.len(), a, b, false));
+    zrem_window(ctx, args.get(1), "zremrangebyrank", |z| {
+        rank_window(z.len(), a, b, false)
+    });
 }
 
 fn zremrangebyscore(ctx: &mut Ctx<'_>, args: Args<'_>) {
     let Some(r) = parse_score_range(args.get(2), args.get(3)) else {
         return ctx.error(errors::ZRANGE_NOT_FLOAT);
     };
-    zrem_window(ctx, args.get(1), |z| score_window(z, &r));
+    zrem_window(ctx, args.get(1), "zremrangebyscore", |z| {
+        score_window(z, &r)
+    });
 }
 
 fn zremrangebylex(ctx: &mut Ctx<'_>, args: Args<'_>) {
     let Some(r) = parse_lex_range(args.get(2), args.get(3)) else {
         return ctx.error(errors::ZRANGE_NOT_LEX);
     };
-    zrem_window(ctx, args.get(1), |z| lex_window(z, &r, false));
+    zrem_window(ctx, args.get(1), "zremrangebylex", |z| {
+        lex_window(z, &r, false)
+    });
 }
 
-fn zrem_window(ctx: &mut Ctx<'_>, key: &[u8], window: impl FnOnce(&ZSet) -> (usize, usize)) {
+fn zrem_window(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    event: &str,
+    window: impl FnOnce(&ZSet) -> (usize, usize),
+) {
     let now = ctx.now_ms;
     let db = ctx.state.db(ctx.dbi, key);
     let n = match lookup(db, key, now) {
@@ -1150,10 +1180,11 @@ fn zrem_window(ctx: &mut Ctx<'_>, key: &[u8], window: impl FnOnce(&ZSet) -> (usi
             z.remove_range(lo, hi)
         }
     };
-    drop_if_empty(db, key, now);
+    let removed = drop_if_empty(db, key, now);
     ctx.reply.int(n as i64);
     if n > 0 {
         ctx.dirty(n as u64);
+        notify_removed(ctx, event, key, removed);
     }
 }
 
@@ -1230,7 +1261,7 @@ fn zpop_generic(
         popped.reverse();
     }
     z.remove_range(lo, hi);
-    drop_if_empty(db, key, now);
+    let removed = drop_if_empty(db, key, now);
     let r = &mut ctx.reply;
     match (nested, emitkey) {
         (false, false) => r.array(n * 2),
@@ -1253,6 +1284,7 @@ fn zpop_generic(
         r.double(*s);
     }
     ctx.dirty(n as u64);
+    notify_removed(ctx, if max { "zpopmax" } else { "zpopmin" }, key, removed);
 }
 
 /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
@@ -1439,7 +1471,7 @@ fn zrandmember(ctx: &mut Ctx<'_>, args: Args<'_>) {
             return ctx.wrong_type();
         }
         Ok(None) => {
-            ctx.hit(false);
+            ctx.hit_key(false, key);
             return ctx.reply.null();
         }
         Ok(Some(z)) => z.len(),
@@ -1468,7 +1500,7 @@ fn zscan(ctx: &mut Ctx<'_>, args: Args<'_>) {
             return ctx.wrong_type();
         }
         Ok(false) => {
-            ctx.hit(false);
+            ctx.hit_key(false, key);
             ctx.reply.array(2);
             ctx.reply.bulk(b"0");
             ctx.reply.array(0);
@@ -1654,7 +1686,7 @@ fn setop(
             },
         };
         // Redis 7.0 reads the inputs with `lookupKeyRead`, for the STORE forms too.
-        ctx.hit(entries.is_some());
+        ctx.hit_key(entries.is_some(), k);
         srcs.push(Src {
             entries: entries.unwrap_or_default(),
             map: None,
@@ -1783,7 +1815,12 @@ fn setop(
         return ctx.reply.int(card);
     }
     if let Some(dst) = dst {
-        return store(ctx, dst, out);
+        let event = match op {
+            Op::Union => "zunionstore",
+            Op::Inter => "zinterstore",
+            Op::Diff => "zdiffstore",
+        };
+        return store(ctx, dst, out, event);
     }
     out.sort_by(|a, b| crate::types::zset::cmp_entry(a.1, &a.0, b.1, &b.0));
     reply_entries(

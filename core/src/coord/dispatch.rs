@@ -71,7 +71,15 @@ pub async fn run(
         if o.counted {
             e.note_call(c, routed.idx, start);
         } else {
-            e.count_call(h, Some(c), routed.idx, start, o.failed);
+            e.count_call(
+                h,
+                Some(c),
+                routed.idx,
+                args.as_args(),
+                start,
+                o.action,
+                o.failed,
+            );
         }
     });
     o.action
@@ -131,6 +139,9 @@ pub(crate) async fn dispatch(
             })
             .await;
             out.extend_from_slice(&r.out);
+            if !r.slow.is_empty() {
+                local(m, |e, _| e.log_slow_calls(caller.conn, r.slow));
+            }
             Outcome {
                 action: Action::Continue,
                 failed: false,
@@ -768,6 +779,9 @@ async fn facts(
             }
         }
         Facts::ConfigSet | Facts::ResetStat => {}
+        Facts::Observe(kind) => {
+            crate::observe::gather(m, &others, kind, args, &mut remote.observe).await;
+        }
     }
     let (action, failed) = local(m, |e, h| {
         let scope = 0..e.state.shards.len();
@@ -862,11 +876,15 @@ pub async fn run_segment(
             e.run_batch(h, b, 0, BatchOut::default(), done)
         }));
     }
-    let results = join_all(hops).await;
+    let mut results = join_all(hops).await;
     for (b, k) in order {
         let r = &results[slots[b]];
         let from = if k == 0 { 0 } else { r.ends[k - 1] as usize };
         out.extend_from_slice(&r.out[from..r.ends[k] as usize]);
+    }
+    if results.iter().any(|r| !r.slow.is_empty()) {
+        let slow: Vec<_> = results.iter_mut().flat_map(|r| r.slow.drain(..)).collect();
+        local(m, |e, _| e.log_slow_calls(c, slow));
     }
     if let Some(idx) = last_idx {
         local(m, |e, _| e.note_call(c, idx, start));

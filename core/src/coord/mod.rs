@@ -268,6 +268,9 @@ pub struct BatchOut {
     pub out: Vec<u8>,
     /// The end of each command's reply in `out`.
     pub ends: Vec<u32>,
+    /// The calls that were slow enough for the slow log, for the connection's thread to log
+    /// (see [`crate::observe`]).
+    pub slow: Vec<crate::observe::SlowCall>,
 }
 
 /// The messenger of an engine that owns every shard: every hop runs inline.

@@ -272,7 +272,7 @@ pub(crate) async fn exec(m: &dyn Messenger, caller: Caller, out: &mut Vec<u8>) -
             if o.counted {
                 e.note_call(c, idx, start);
             } else {
-                e.count_call(h, Some(c), idx, start, o.failed);
+                e.count_call(h, Some(c), idx, args.as_args(), start, o.action, o.failed);
             }
         });
         if o.action != Action::Continue {

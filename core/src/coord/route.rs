@@ -12,6 +12,7 @@
 use crate::cmd::flags;
 use crate::cmd::introspect::{key_specs, keys_by_specs};
 use crate::engine::CmdEntry;
+use crate::observe::Gather;
 use crate::snapshot::SaveKind;
 use alloc::vec::Vec;
 use anax_protocol::Args;
@@ -44,6 +45,8 @@ pub enum Facts {
     ConfigSet,
     /// CONFIG RESETSTAT: on every thread.
     ResetStat,
+    /// SLOWLOG and LATENCY: every thread's slow log or latency events.
+    Observe(crate::observe::Gather),
 }
 
 /// What the coordinator knows about a command beyond its keys.
@@ -75,6 +78,9 @@ pub enum Special {
     Snapshot(SaveKind),
     /// DEBUG: its RELOAD saves, empties and loads every shard.
     Debug,
+    /// Runs on the connection's thread although it names keys: SSUBSCRIBE, SUNSUBSCRIBE
+    /// and SPUBLISH, whose shard channels are keys only for COMMAND's key specs.
+    Here,
 }
 
 /// The special treatment of the command `fullname` (`get`, `client|list`).
@@ -94,6 +100,14 @@ pub fn special_of(fullname: &str) -> Special {
         "client|kill" => Facts(self::Facts::ClientKill),
         "config|set" => Facts(self::Facts::ConfigSet),
         "config|resetstat" => Facts(self::Facts::ResetStat),
+        "slowlog|get" => Facts(self::Facts::Observe(Gather::SlowlogGet)),
+        "slowlog|len" => Facts(self::Facts::Observe(Gather::SlowlogLen)),
+        "slowlog|reset" => Facts(self::Facts::Observe(Gather::SlowlogReset)),
+        "latency|latest" | "latency|history" | "latency|graph" | "latency|doctor" => {
+            Facts(self::Facts::Observe(Gather::Latency))
+        }
+        "latency|reset" => Facts(self::Facts::Observe(Gather::LatencyReset)),
+        "memory|stats" | "memory|doctor" => Facts(self::Facts::Info),
         "exec" => Exec,
         "watch" => Watch,
         "multi" => Multi,
@@ -102,6 +116,7 @@ pub fn special_of(fullname: &str) -> Special {
         "save" => Snapshot(SaveKind::Save),
         "bgsave" => Snapshot(SaveKind::Background),
         "debug" => Debug,
+        "ssubscribe" | "sunsubscribe" | "spublish" => Here,
         _ => None,
     }
 }

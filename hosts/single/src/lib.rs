@@ -183,6 +183,11 @@ pub struct SingleHost {
     clock: VirtualClock,
     conn: ConnId,
     out: Vec<u8>,
+    /// Reply frames after a command's first (SUBSCRIBE a b), per connection, for
+    /// [`pushes`](SingleHost::pushes).
+    extra: std::collections::HashMap<ConnId, Vec<u8>>,
+    /// Commands held by CLIENT PAUSE, per connection ([`paused_reply`](SingleHost::paused_reply)).
+    paused: std::collections::HashMap<ConnId, OwnedArgs>,
 }
 
 impl Default for SingleHost {
@@ -228,6 +233,8 @@ impl SingleHost {
             clock,
             conn,
             out: Vec::new(),
+            extra: Default::default(),
+            paused: Default::default(),
         }
     }
 
@@ -270,28 +277,107 @@ impl SingleHost {
     /// (BLPOP on an empty list...) panics: use [`try_run_on`](Self::try_run_on).
     pub fn run_on<A: AsRef<[u8]>>(&mut self, c: ConnId, args: &[A]) -> Value {
         let raw = self.run_raw_on(c, args);
-        decode_one(&raw)
+        self.first_frame(c, &raw)
+    }
+
+    /// The first frame of `raw`; the frames after it (SUBSCRIBE a b answers one per
+    /// channel) wait for [`pushes`](Self::pushes).
+    fn first_frame(&mut self, c: ConnId, raw: &[u8]) -> Value {
+        match decode(raw) {
+            Ok(Some((v, n))) => {
+                if n < raw.len() {
+                    self.extra
+                        .entry(c)
+                        .or_default()
+                        .extend_from_slice(&raw[n..]);
+                }
+                v
+            }
+            other => panic!(
+                "engine wrote a malformed reply {other:?}: {:?}",
+                String::from_utf8_lossy(raw)
+            ),
+        }
+    }
+
+    /// What connection `c` received besides its commands' first reply frames: the further
+    /// frames of a reply (SUBSCRIBE a b), then pub/sub messages and MONITOR lines, in the
+    /// order they came.
+    pub fn pushes(&mut self, c: ConnId) -> Vec<Value> {
+        let mut raw = self.extra.remove(&c).unwrap_or_default();
+        raw.extend_from_slice(&self.engine.take_push(c));
+        let mut all = Vec::new();
+        let mut pos = 0;
+        while pos < raw.len() {
+            match decode(&raw[pos..]) {
+                Ok(Some((v, n))) => {
+                    all.push(v);
+                    pos += n;
+                }
+                other => panic!(
+                    "malformed push {other:?}: {:?}",
+                    String::from_utf8_lossy(&raw[pos..])
+                ),
+            }
+        }
+        all
     }
 
     /// Runs a command on connection `c`: its decoded reply, or `None` when it blocked (its
     /// reply comes from [`blocked_reply`](Self::blocked_reply) once it is served or times
     /// out).
+    ///
+    /// `None` also when CLIENT PAUSE holds the command ([`is_paused`](Self::is_paused):
+    /// its reply comes from [`paused_reply`](Self::paused_reply) once the pause is over),
+    /// and when CLIENT REPLY OFF or SKIP drops its reply.
     pub fn try_run_on<A: AsRef<[u8]>>(&mut self, c: ConnId, args: &[A]) -> Option<Value> {
         let owned = OwnedArgs::from_iter(args.iter().map(|a| a.as_ref()));
+        assert!(
+            !self.paused.contains_key(&c),
+            "the connection waits for CLIENT PAUSE to end: use paused_reply"
+        );
+        self.try_owned(c, owned)
+    }
+
+    fn try_owned(&mut self, c: ConnId, owned: OwnedArgs) -> Option<Value> {
         let mut out = Vec::new();
-        let action = self
+        let action = match self
             .engine
-            .execute(c, owned.as_args(), &self.clock, &mut out);
+            .try_execute(c, owned.as_args(), &self.clock, &mut out)
+        {
+            Ok(action) => action,
+            Err(_) => {
+                self.paused.insert(c, owned);
+                return None;
+            }
+        };
+        self.engine.reply_done(c, &mut out, 0);
         self.drop_killed();
         self.drive_snapshot();
+        if out.is_empty() && !matches!(action, Action::Block { .. }) {
+            return None;
+        }
         match action {
             Action::Block { .. } => None,
             Action::Sleep(us) => {
                 self.advance_us(us);
-                Some(decode_one(&out))
+                Some(self.first_frame(c, &out))
             }
-            _ => Some(decode_one(&out)),
+            _ => Some(self.first_frame(c, &out)),
         }
+    }
+
+    /// True while connection `c`'s command waits for CLIENT PAUSE to end.
+    pub fn is_paused(&self, c: ConnId) -> bool {
+        self.paused.contains_key(&c)
+    }
+
+    /// The reply of connection `c`'s command held by CLIENT PAUSE, once the pause is over
+    /// (CLIENT UNPAUSE, or the clock moved past its end: [`advance`](Self::advance));
+    /// `None` while it still waits (or when nothing waits).
+    pub fn paused_reply(&mut self, c: ConnId) -> Option<Value> {
+        let owned = self.paused.remove(&c)?;
+        self.try_owned(c, owned)
     }
 
     /// True while connection `c` waits in a blocking command.
@@ -322,9 +408,7 @@ impl SingleHost {
     pub fn run_raw_on<A: AsRef<[u8]>>(&mut self, c: ConnId, args: &[A]) -> Vec<u8> {
         let owned = OwnedArgs::from_iter(args.iter().map(|a| a.as_ref()));
         self.out.clear();
-        let action = self
-            .engine
-            .execute(c, owned.as_args(), &self.clock, &mut self.out);
+        let action = self.run_to_end(c, owned.as_args());
         self.drive_snapshot();
         if let Action::Sleep(us) = action {
             self.advance_us(us);
@@ -350,8 +434,13 @@ impl SingleHost {
                 Ok(Parsed::Incomplete) => break,
                 Ok(Parsed::Skip(n)) => pos += n,
                 Ok(Parsed::Request(args, n)) => {
-                    let action = self.engine.execute(self.conn, args, &self.clock, &mut out);
+                    std::mem::swap(&mut out, &mut self.out);
+                    let action = self.run_to_end(self.conn, args);
+                    std::mem::swap(&mut out, &mut self.out);
                     self.drive_snapshot();
+                    // Messages to this connection (MONITOR, pub/sub) follow, as the
+                    // server writes them.
+                    out.extend_from_slice(&self.engine.take_push(self.conn));
                     pos += n;
                     // A blocked connection runs nothing more (the server would wait).
                     if matches!(action, Action::Close | Action::Block { .. }) {
@@ -367,6 +456,24 @@ impl SingleHost {
             }
         }
         out
+    }
+
+    /// Runs a request to its end, its reply appended to `self.out`, with the reply of
+    /// CLIENT REPLY OFF or SKIP dropped. A command CLIENT PAUSE holds waits for the pause to
+    /// end: the virtual clock moves to it at once.
+    fn run_to_end(&mut self, c: ConnId, args: anax_protocol::Args<'_>) -> Action {
+        let mark = self.out.len();
+        let action = loop {
+            match self.engine.try_execute(c, args, &self.clock, &mut self.out) {
+                Ok(action) => break action,
+                Err(until_ms) => {
+                    let now = self.now_ms();
+                    self.advance(until_ms.saturating_sub(now).max(1));
+                }
+            }
+        };
+        self.engine.reply_done(c, &mut self.out, mark);
+        action
     }
 
     /// Connections that CLIENT KILL marked are closed, as the server closes their sockets.

@@ -1,255 +1,348 @@
-//! The command line, in Redis's words (`--port`, `--bind`, `--requirepass`, ...), and the
-//! [`Config`] it gives.
+//! The command line and the configuration file, read as Redis reads them, and the
+//! [`Config`] they give.
+//!
+//! `anax [/path/to/anax.conf] [--name value ...]`, as `redis-server`: a first argument that
+//! does not start with `-` is a configuration file in redis.conf syntax (`-`, first or
+//! last, reads one from the standard input); every `--name value...` after it is one more
+//! configuration line, read after the file's, so flags override the file. Any parameter
+//! CONFIG knows may be given either way (`--maxmemory 1gb`, `maxmemory 1gb`), Anax's
+//! `threads` included. `--no-pin` is Anax's own flag, not a configuration line. The
+//! syntax, and what is refused, is [`anax_core::config_file`]'s.
 
+use anax_core::config_file::{self, LoadError, Loaded};
 use anax_core::Config;
 use clap::{CommandFactory, Parser};
 use std::ffi::OsString;
-
-/// Redis's lower bound for `proto-max-bulk-len` and `client-query-buffer-limit`.
-const MIN_BUFFER_LIMIT: u64 = 1024 * 1024;
-
-/// Redis's `CONFIG_MIN_HZ` and `CONFIG_MAX_HZ`.
-const HZ_RANGE: (u32, u32) = (1, 500);
+use std::io::Read as _;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
 
 /// Anax: a Redis 7.0-compatible in-memory store.
+///
+/// Reads a configuration file in redis.conf syntax when given one, then the flags, each a
+/// configuration line (`--port 7000` is `port 7000`), so flags override the file. Any
+/// redis.conf directive Anax knows may be a flag.
 #[derive(Parser, Debug, Clone)]
 #[command(name = "anax", version, about)]
 pub struct Cli {
-    /// TCP port to listen on (0: none).
-    #[arg(long, default_value_t = 6379)]
-    pub port: u16,
+    /// Configuration file in redis.conf syntax, read before the flags (`-`: the standard
+    /// input).
+    pub config_file: Option<PathBuf>,
 
-    /// Addresses to listen on, space-separated (`--bind "127.0.0.1 ::1"` or
-    /// `--bind 127.0.0.1 ::1`); `*` is every IPv4 address, `::*` every IPv6 one, and a
-    /// leading `-` marks an address that may be missing (`--bind "127.0.0.1 -::1"`).
-    #[arg(long, num_args = 1.., value_delimiter = ' ', default_value = "127.0.0.1")]
-    pub bind: Vec<String>,
+    /// TCP port to listen on (0: none). Default 6379.
+    #[arg(long)]
+    pub port: Option<String>,
+
+    /// Addresses to listen on (`--bind 127.0.0.1 ::1` or `--bind "127.0.0.1 ::1"`); `*` is
+    /// every IPv4 address, `::*` every IPv6 one, and a leading `-` marks an address that
+    /// may be missing. Default 127.0.0.1.
+    #[arg(long, num_args = 1..)]
+    pub bind: Option<Vec<String>>,
 
     /// Shard threads (default: the number of cores the process may run on).
     #[arg(long)]
-    pub threads: Option<usize>,
+    pub threads: Option<String>,
 
     /// Password that clients must give with AUTH (empty: none).
-    #[arg(long, default_value = "")]
-    pub requirepass: String,
+    #[arg(long)]
+    pub requirepass: Option<String>,
 
-    /// Working directory, where snapshots are written.
-    #[arg(long, default_value = ".")]
-    pub dir: String,
+    /// Working directory, where snapshots are written. Default: the current one.
+    #[arg(long)]
+    pub dir: Option<String>,
 
-    /// Snapshot file name.
-    #[arg(long, default_value = "dump.rdb")]
-    pub dbfilename: String,
+    /// Snapshot file name. Default dump.rdb.
+    #[arg(long)]
+    pub dbfilename: Option<String>,
 
-    /// Most connections at once.
-    #[arg(long, default_value_t = 10000, value_parser = clap::value_parser!(u64).range(1..))]
-    pub maxclients: u64,
+    /// Most connections at once. Default 10000.
+    #[arg(long)]
+    pub maxclients: Option<String>,
 
-    /// Background work (active expiry) runs this many times a second (1..500).
-    #[arg(long, default_value_t = 10)]
-    pub hz: u32,
+    /// Background work (active expiry) runs this many times a second (1..500). Default 10.
+    #[arg(long)]
+    pub hz: Option<String>,
 
-    /// Longest bulk string a client may send (`512mb`, `1gb`, bytes).
-    #[arg(long, default_value = "512mb", value_parser = parse_buffer_limit)]
-    pub proto_max_bulk_len: u64,
+    /// Longest bulk string a client may send (`512mb`, `1gb`, bytes). Default 512mb.
+    #[arg(long)]
+    pub proto_max_bulk_len: Option<String>,
 
-    /// Most unparsed bytes a client may have pending before it is disconnected.
-    #[arg(long, default_value = "1gb", value_parser = parse_buffer_limit)]
-    pub client_query_buffer_limit: u64,
+    /// Most unparsed bytes a client may have pending before it is disconnected. Default
+    /// 1gb.
+    #[arg(long)]
+    pub client_query_buffer_limit: Option<String>,
+
+    /// Snapshot save points (`"3600 1 300 100"`; `""`: none).
+    #[arg(long)]
+    pub save: Option<String>,
+
+    /// Append-only file; only `no` is supported.
+    #[arg(long)]
+    pub appendonly: Option<String>,
+
+    /// Number of logical databases. Default 16.
+    #[arg(long)]
+    pub databases: Option<String>,
+
+    /// Log verbosity: debug, verbose, notice or warning. Default notice.
+    #[arg(long)]
+    pub loglevel: Option<String>,
 
     /// Do not pin shard threads to cores.
     #[arg(long)]
     pub no_pin: bool,
-
-    /// Snapshot save points (`"3600 1 300 100"`; `""`: none).
-    #[arg(long, default_value = "3600 1 300 100 60 10000")]
-    pub save: String,
-
-    /// Append-only file; only `no` is supported.
-    #[arg(long, default_value = "no", value_parser = ["no"])]
-    pub appendonly: String,
-
-    /// Number of logical databases.
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
-    pub databases: u64,
-
-    /// Log verbosity: debug, verbose, notice or warning.
-    #[arg(long, default_value = "notice", value_parser = ["debug", "verbose", "notice", "warning"])]
-    pub loglevel: String,
 }
 
-impl Cli {
-    /// The settings the engine gets (`threads` is set once the number of threads is known).
-    pub fn to_config(&self) -> Config {
-        let bind: Vec<&str> = self
-            .bind
-            .iter()
-            .map(|s| s.as_str())
-            .filter(|s| !s.is_empty())
-            .collect();
-        Config {
-            port: self.port,
-            bind: bind.join(" "),
-            requirepass: self.requirepass.as_bytes().to_vec(),
-            maxclients: self.maxclients,
-            dir: self.dir.clone(),
-            dbfilename: self.dbfilename.clone(),
-            databases: self.databases as usize,
-            proto_max_bulk_len: self.proto_max_bulk_len,
-            client_query_buffer_limit: self.client_query_buffer_limit,
-            hz: self.hz.clamp(HZ_RANGE.0, HZ_RANGE.1),
-            save: self.save.clone(),
-            appendonly: false,
-            loglevel: self.loglevel.clone(),
-            threads: 1,
-            ..Config::default()
-        }
-    }
-
-    /// The addresses to bind, in order, each with whether it may be missing (`-addr`).
-    pub fn bind_addresses(&self) -> Vec<(String, bool)> {
-        self.bind
-            .iter()
-            .filter(|s| !s.is_empty())
-            .map(|s| match s.strip_prefix('-') {
-                Some(rest) => (rest.to_string(), true),
-                None => (s.clone(), false),
-            })
-            .collect()
-    }
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Invocation {
+    /// Print this (`--help`, `-h`) and exit.
+    Help(String),
+    /// Print this (`--version`, `-v`, `-V`) and exit.
+    Version(String),
+    /// Start the server.
+    Run(CommandLine),
 }
 
-/// Splits the command line into what clap parses (the flags above) and any other
-/// `--name value...` naming a CONFIG parameter (`--maxmemory 1gb`,
-/// `--enable-debug-command yes`), which Redis accepts on its command line too; as in
-/// Redis, a parameter's value is every following argument up to the next `--`, joined by
-/// spaces. Unknown names are left for clap to refuse.
-pub fn split_config_args(args: Vec<OsString>) -> (Vec<OsString>, Vec<(String, String)>) {
-    let cmd = Cli::command();
-    let known: Vec<&str> = cmd
-        .get_arguments()
-        .filter_map(|a| a.get_long())
-        .chain(["help", "version"])
-        .collect();
-    let mut rest = Vec::with_capacity(args.len());
-    let mut params = Vec::new();
-    let mut it = args.into_iter().peekable();
-    if let Some(program) = it.next() {
-        rest.push(program);
-    }
-    while let Some(arg) = it.next() {
-        let name = arg
-            .to_str()
-            .and_then(|s| s.strip_prefix("--"))
-            .filter(|n| !n.is_empty() && !n.contains('='))
-            .map(str::to_string);
-        let Some(name) = name.filter(|n| {
-            !known.contains(&n.as_str()) && anax_core::config::lookup(n.as_bytes()).is_some()
-        }) else {
-            rest.push(arg);
-            continue;
-        };
-        let mut values = Vec::new();
-        while let Some(v) = it.peek() {
-            if v.to_str().is_some_and(|v| v.starts_with("--")) {
-                break;
-            }
-            values.push(it.next().unwrap_or_default().to_string_lossy().into_owned());
-        }
-        params.push((name, values.join(" ")));
-    }
-    (rest, params)
+/// The command line of a server to start.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct CommandLine {
+    /// The configuration file, as given.
+    pub config_file: Option<PathBuf>,
+    /// `-`: a configuration is read from the standard input (after the file).
+    pub from_stdin: bool,
+    /// The configuration lines the flags make ([`config_file::command_line_options`]).
+    pub options: Vec<u8>,
+    /// `--no-pin`.
+    pub no_pin: bool,
+    /// No argument at all (Redis then warns that it uses the default configuration).
+    pub no_args: bool,
 }
 
-/// Redis's `memtoull`: `123`, `1k` (1000), `1kb` (1024), `1m`, `1mb`, `1g`, `1gb`, in any case.
-pub fn parse_memory(s: &str) -> Result<u64, String> {
-    let lower = s.trim().to_ascii_lowercase();
-    let split = lower
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(lower.len());
-    let (digits, unit) = lower.split_at(split);
-    let mul: u64 = match unit {
-        "" | "b" => 1,
-        "k" => 1000,
-        "kb" => 1024,
-        "m" => 1000 * 1000,
-        "mb" => 1024 * 1024,
-        "g" => 1000 * 1000 * 1000,
-        "gb" => 1024 * 1024 * 1024,
-        _ => return Err(format!("argument must be a memory value, not '{s}'")),
+/// Reads the command line (`args[0]` is the program) as Redis's `main` does.
+pub fn parse(args: Vec<OsString>) -> Invocation {
+    let args: Vec<Vec<u8>> = args.into_iter().skip(1).map(OsString::into_vec).collect();
+    let mut cmd = CommandLine {
+        no_args: args.is_empty(),
+        ..CommandLine::default()
     };
-    digits
-        .parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(mul))
-        .ok_or_else(|| format!("argument must be a memory value, not '{s}'"))
+    if let Some(first) = args.first() {
+        match first.as_slice() {
+            b"--help" | b"-h" => {
+                return Invocation::Help(Cli::command().render_long_help().to_string())
+            }
+            b"--version" | b"-v" | b"-V" => {
+                return Invocation::Version(Cli::command().render_version().to_string())
+            }
+            _ => {}
+        }
+    }
+    let mut rest = args.as_slice();
+    if let Some(first) = rest.first() {
+        if first.first() != Some(&b'-') {
+            cmd.config_file = Some(PathBuf::from(OsString::from_vec(first.clone())));
+            rest = &rest[1..];
+        }
+    }
+    // `-` first or last: the standard input. `--no-pin` where an option name may be: Anax's.
+    let mut kept: Vec<&[u8]> = Vec::with_capacity(rest.len());
+    let mut awaiting_value = false;
+    for (j, a) in rest.iter().enumerate() {
+        let a = a.as_slice();
+        let first_or_last = (j == 0 && cmd.config_file.is_none()) || j + 1 == rest.len();
+        if a == b"-" && first_or_last {
+            cmd.from_stdin = true;
+            continue;
+        }
+        let is_name = a.starts_with(b"--") && !awaiting_value;
+        if is_name && a == b"--no-pin" {
+            cmd.no_pin = true;
+            continue;
+        }
+        // `--save` before another option is `save ""` (Redis's special case).
+        let next_is_option = rest.get(j + 1).is_some_and(|n| n.starts_with(b"--"));
+        awaiting_value = is_name
+            && config_file::split_args(a).is_some_and(|w| w.len() == 1)
+            && !(a.eq_ignore_ascii_case(b"--save") && next_is_option);
+        kept.push(a);
+    }
+    cmd.options = config_file::command_line_options(&kept);
+    Invocation::Run(cmd)
 }
 
-fn parse_buffer_limit(s: &str) -> Result<u64, String> {
-    let n = parse_memory(s)?;
-    if n < MIN_BUFFER_LIMIT || n > i64::MAX as u64 {
-        return Err(format!(
-            "argument must be between {MIN_BUFFER_LIMIT} and {} inclusive",
-            i64::MAX
-        ));
+/// Why the configuration cannot be used: what to print before exiting with code 1.
+#[derive(Debug)]
+pub enum ConfigError {
+    /// Redis's FATAL CONFIG FILE ERROR block, for the standard error.
+    Fatal(String),
+    /// A log line (at warning level), as Redis logs a file it cannot open.
+    Log(String),
+}
+
+/// The settings of a server started with `cmd`: defaults, then the file (and the standard
+/// input), then the flags; `config_file` is the file's absolute path. Also what was set
+/// ([`Loaded`]).
+pub fn load_config(cmd: &CommandLine) -> Result<(Config, Loaded), ConfigError> {
+    let mut text = Vec::new();
+    let mut config = Config::default();
+    if let Some(path) = &cmd.config_file {
+        text = std::fs::read(path).map_err(|e| {
+            ConfigError::Log(format!(
+                "Fatal error, can't open config file '{}': {}",
+                path.display(),
+                strerror(&e)
+            ))
+        })?;
+        config.config_file = absolute(path).display().to_string();
     }
-    Ok(n)
+    if cmd.from_stdin {
+        crate::warning!("Reading config from stdin");
+        let _ = std::io::stdin().read_to_end(&mut text);
+    }
+    text.push(b'\n');
+    text.extend_from_slice(&cmd.options);
+    let mut include = |path: &[u8]| read_include(path);
+    let loaded = config_file::load(&mut config, &text, &mut include).map_err(|e| match e {
+        LoadError::Open(m) => ConfigError::Log(m),
+        e => ConfigError::Fatal(e.report()),
+    })?;
+    Ok((config, loaded))
+}
+
+/// The text of an `include`d file, or of every file a pattern (`*`, `?`, `[` in its last
+/// component) matches, in name order, none being no error (Redis's `loadServerConfig`).
+fn read_include(path: &[u8]) -> Result<Vec<u8>, String> {
+    let cant = |p: &Path, e: &std::io::Error| {
+        format!(
+            "Fatal error, can't open config file '{}': {}",
+            p.display(),
+            strerror(e)
+        )
+    };
+    let path = Path::new(std::ffi::OsStr::from_bytes(path));
+    let wild = |b: &[u8]| b.iter().any(|c| matches!(c, b'*' | b'?' | b'['));
+    if !wild(path.as_os_str().as_bytes()) {
+        return std::fs::read(path).map_err(|e| cant(path, &e));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let pattern = path.file_name().map(|n| n.as_bytes()).unwrap_or_default();
+    if wild(dir.as_os_str().as_bytes()) {
+        // Patterns only in the file name are supported: nothing matches this one.
+        return Ok(Vec::new());
+    }
+    let mut names: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries
+            .flatten()
+            .map(|e| e.file_name())
+            .filter(|n| {
+                // As glob(3): a leading dot is matched only by a leading dot.
+                let n = n.as_bytes();
+                (n.first() != Some(&b'.') || pattern.first() == Some(&b'.'))
+                    && anax_core::glob::glob_match(pattern, n, false)
+            })
+            .map(|n| {
+                if path.parent().is_some_and(|d| !d.as_os_str().is_empty()) {
+                    dir.join(n)
+                } else {
+                    PathBuf::from(n)
+                }
+            })
+            .collect(),
+        Err(_) => return Ok(Vec::new()),
+    };
+    names.sort();
+    let mut text = Vec::new();
+    for n in names {
+        text.extend_from_slice(&std::fs::read(&n).map_err(|e| cant(&n, &e))?);
+    }
+    Ok(text)
+}
+
+/// C's `strerror` text of an I/O error (Rust's adds ` (os error N)`).
+pub fn strerror(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" (os error ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// `path` made absolute against the working directory (Redis's `getAbsolutePath`).
+pub fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The addresses of a `bind` value, in order, each with whether it may be missing
+/// (`-addr`).
+pub fn bind_addresses(bind: &str) -> Vec<(String, bool)> {
+    bind.split(' ')
+        .filter(|s| !s.is_empty())
+        .map(|s| match s.strip_prefix('-') {
+            Some(rest) => (rest.to_string(), true),
+            None => (s.to_string(), false),
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn memory_units_as_redis() {
-        assert_eq!(parse_memory("100"), Ok(100));
-        assert_eq!(parse_memory("1k"), Ok(1000));
-        assert_eq!(parse_memory("1KB"), Ok(1024));
-        assert_eq!(parse_memory("512mb"), Ok(512 * 1024 * 1024));
-        assert_eq!(parse_memory("2g"), Ok(2_000_000_000));
-        assert!(parse_memory("1x").is_err());
-        assert!(parse_memory("").is_err());
-        assert!(parse_buffer_limit("1000").is_err());
+    fn run(args: &[&str]) -> CommandLine {
+        let args = std::iter::once("anax")
+            .chain(args.iter().copied())
+            .map(OsString::from)
+            .collect();
+        match parse(args) {
+            Invocation::Run(c) => c,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn options(c: &CommandLine) -> String {
+        String::from_utf8_lossy(&c.options).into_owned()
     }
 
     #[test]
-    fn other_config_parameters_pass_through() {
-        let args = [
-            "anax",
-            "--port",
-            "7000",
-            "--maxmemory",
-            "1gb",
-            "--save",
-            "",
-            "--notify-keyspace-events",
-            "K",
-            "E",
-            "--no-pin",
-        ];
-        let (rest, params) = split_config_args(args.iter().map(OsString::from).collect());
-        assert_eq!(rest, ["anax", "--port", "7000", "--save", "", "--no-pin"]);
+    fn a_config_file_then_flags() {
+        let c = run(&["/etc/anax.conf", "--port", "7000", "--no-pin", "--save", ""]);
+        assert_eq!(c.config_file, Some(PathBuf::from("/etc/anax.conf")));
+        assert!(c.no_pin && !c.from_stdin && !c.no_args);
+        assert_eq!(options(&c), "port \"7000\" \nsave \"\" ");
+        let c = run(&["--maxmemory", "1gb", "--notify-keyspace-events", "K", "E"]);
+        assert_eq!(c.config_file, None);
         assert_eq!(
-            params,
-            vec![
-                ("maxmemory".to_string(), "1gb".to_string()),
-                ("notify-keyspace-events".to_string(), "K E".to_string())
-            ]
+            options(&c),
+            "maxmemory \"1gb\" \nnotify-keyspace-events \"K\" \"E\" "
         );
-        let (rest, params) = split_config_args(
-            ["anax", "--nonsense", "1"]
-                .iter()
-                .map(OsString::from)
-                .collect(),
-        );
-        assert_eq!(rest.len(), 3);
-        assert!(params.is_empty());
+        let c = run(&["--save", "--no-pin"]);
+        assert_eq!(options(&c), "save \"\"");
+        assert!(c.no_pin);
+        assert!(run(&[]).no_args);
+        assert!(run(&["-"]).from_stdin);
+        assert!(run(&["x.conf", "--port", "1", "-"]).from_stdin);
+        // A value that looks like a flag is the value.
+        let c = run(&["--requirepass", "--no-pin"]);
+        assert!(!c.no_pin);
+        assert_eq!(options(&c), "requirepass \"--no-pin\" ");
+    }
+
+    #[test]
+    fn help_and_version() {
+        let p = |a: &str| parse(vec![OsString::from("anax"), OsString::from(a)]);
+        let Invocation::Help(h) = p("--help") else {
+            panic!()
+        };
+        assert!(h.contains("--port") && h.contains("--no-pin"));
+        assert!(matches!(p("-v"), Invocation::Version(v) if v.starts_with("anax ")));
     }
 
     #[test]
     fn flags_fill_the_config() {
-        let cli = Cli::try_parse_from([
-            "anax",
+        let c = run(&[
             "--port",
             "7000",
             "--bind",
@@ -264,22 +357,70 @@ mod tests {
             "4",
             "--save",
             "",
-        ])
-        .unwrap();
-        let c = cli.to_config();
-        assert_eq!(c.port, 7000);
-        assert_eq!(c.bind, "127.0.0.1 -::1");
-        assert_eq!(c.requirepass, b"pw");
-        assert_eq!(c.hz, 500);
-        assert_eq!(c.client_query_buffer_limit, 2 * 1024 * 1024);
-        assert_eq!(c.threads, 1);
-        assert_eq!(c.save, "");
+        ]);
+        let (config, loaded) = load_config(&c).unwrap();
+        assert_eq!(config.port, 7000);
+        assert_eq!(config.bind, "127.0.0.1 -::1");
+        assert_eq!(config.requirepass, b"pw");
+        assert_eq!(config.hz, 500);
+        assert_eq!(config.client_query_buffer_limit, 2 * 1024 * 1024);
+        assert_eq!(config.threads, 4);
+        assert!(loaded.set.contains("threads"));
+        assert_eq!(config.save, "");
+        assert_eq!(config.config_file, "");
         assert_eq!(
-            cli.bind_addresses(),
+            bind_addresses(&config.bind),
             vec![("127.0.0.1".to_string(), false), ("::1".to_string(), true)]
         );
-        let cli = Cli::try_parse_from(["anax", "--bind", "127.0.0.1 ::1"]).unwrap();
-        assert_eq!(cli.bind_addresses().len(), 2);
-        assert!(Cli::try_parse_from(["anax", "--appendonly", "yes"]).is_err());
+        let bad = |a: &[&str]| match load_config(&run(a)) {
+            Err(ConfigError::Fatal(m)) => m,
+            other => panic!("{other:?}"),
+        };
+        let m = bad(&["--appendonly", "yes"]);
+        assert!(m.contains("append-only"), "{m}");
+        let m = bad(&["--port", "1", "--nonsense", "1"]);
+        assert!(
+            m.contains("at line 3\n>>> 'nonsense \"1\"'\nBad directive"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn files_and_includes() {
+        let dir = std::env::temp_dir().join(format!("anax-cli-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("conf.d")).unwrap();
+        std::fs::write(dir.join("conf.d/b.conf"), "maxmemory 2mb\n").unwrap();
+        std::fs::write(dir.join("conf.d/a.conf"), "maxmemory 1mb\nhz 20\n").unwrap();
+        std::fs::write(dir.join("conf.d/.hidden.conf"), "nonsense\n").unwrap();
+        let main = dir.join("anax.conf");
+        std::fs::write(
+            &main,
+            format!(
+                "port 7000\ninclude {}/conf.d/*.conf\ninclude {}/none/*.conf\n",
+                dir.display(),
+                dir.display()
+            ),
+        )
+        .unwrap();
+        let c = run(&[main.to_str().unwrap(), "--port", "7001"]);
+        let (config, _) = load_config(&c).unwrap();
+        assert_eq!(
+            (config.port, config.hz, config.maxmemory),
+            (7001, 20, 2 << 20)
+        );
+        assert_eq!(config.config_file, main.display().to_string());
+        std::fs::write(&main, "include /nonexistent/x.conf\n").unwrap();
+        match load_config(&c) {
+            Err(ConfigError::Log(m)) => assert_eq!(
+                m,
+                "Fatal error, can't open config file '/nonexistent/x.conf': No such file or \
+                 directory"
+            ),
+            other => panic!("{other:?}"),
+        }
+        let missing = run(&["/nonexistent/anax.conf"]);
+        assert!(matches!(load_config(&missing), Err(ConfigError::Log(_))));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -22,11 +22,12 @@
 
 use crate::metrics::{self, Http};
 use crate::reactor::{Async, Reactor, Timer};
-use crate::server::{Shard, ShutdownRequest, ThreadMessenger};
+use crate::server::{self, Shard, ShutdownRequest, ThreadMessenger};
 use crate::sys;
 use crate::{verbose, warning};
 use anax_core::coord::block::Resolution;
 use anax_core::coord::{self, route::Route};
+use anax_core::pubsub::{output_limit, REPLY_BUFFER};
 use anax_core::{errors, Action, ClientAddr, ConnId, Routed, Step};
 use anax_protocol::value::decode;
 use anax_protocol::{Limits, OwnedArgs, Parsed, RequestParser, Value};
@@ -194,7 +195,10 @@ enum ReadOutcome {
 impl Conn<'_> {
     async fn run(&mut self) -> io::Result<()> {
         loop {
+            // Messages that came before this round's requests go out before their replies.
+            self.take_pushes();
             self.process().await;
+            self.take_pushes();
             // Checked before writing, as Redis checks when a reply is added.
             if self.over_output_limit() {
                 return Ok(());
@@ -244,6 +248,7 @@ impl Conn<'_> {
             }
             let want_write = self.pending_output() > 0;
             let idle_limit = self.idle_limit();
+            let (shard, id) = (self.shard, self.id);
             let mut idle_timer = idle_limit
                 .and_then(|d| self.last_io.checked_add(d))
                 .map(|at| self.shard.reactor.sleep_until(at));
@@ -253,7 +258,9 @@ impl Conn<'_> {
                 let i = idle_timer
                     .as_mut()
                     .is_some_and(|t| Pin::new(t).poll(cx).is_ready());
-                if r || w || i {
+                // A message for this connection (pub/sub, MONITOR).
+                let p = shard.engine.borrow_mut().poll_push(id, cx).is_ready();
+                if r || w || i || p {
                     Poll::Ready((r, w, i))
                 } else {
                     Poll::Pending
@@ -274,15 +281,31 @@ impl Conn<'_> {
         self.out.len() - self.sent
     }
 
+    /// Moves the messages delivered to this connection (pub/sub, MONITOR) to its output.
+    fn take_pushes(&mut self) {
+        let mut engine = self.shard.engine.borrow_mut();
+        let pushed = engine.take_push(self.id);
+        if !pushed.is_empty() {
+            if self.pending_output() == 0 {
+                self.out = pushed;
+                self.sent = 0;
+            } else {
+                self.out.extend_from_slice(&pushed);
+            }
+        }
+        engine.set_out_pending(self.id, self.out.len() - self.sent);
+    }
+
     /// The idle `timeout`, when set.
     fn idle_limit(&self) -> Option<Duration> {
         let secs = self.shard.engine.borrow().config().timeout;
         (secs > 0).then(|| Duration::from_secs(secs))
     }
 
-    /// Redis's `client-output-buffer-limit` for normal clients: true (after logging) when
-    /// the output waiting for the client is over the hard limit, or has been over the soft
-    /// limit for its seconds; the connection then closes without flushing, as Redis's
+    /// Redis's `client-output-buffer-limit` for the connection's class (`pubsub` while
+    /// subscribed, else `normal`): true (after logging) when the output waiting for the
+    /// client is over the hard limit, or has been over the soft limit for its seconds; the
+    /// connection then closes without flushing, as Redis's
     /// `closeClientOnOutputBufferLimitReached`. As in Redis, the first 16 KB (its static
     /// reply buffer) do not count.
     fn over_output_limit(&mut self) -> bool {
@@ -293,7 +316,11 @@ impl Conn<'_> {
         }
         let (hard, soft, secs) = {
             let engine = self.shard.engine.borrow();
-            normal_output_limit(engine.config())
+            let subscribed = engine.conn(self.id).is_some_and(|c| c.pubsub.subscribed());
+            output_limit(
+                engine.config(),
+                if subscribed { "pubsub" } else { "normal" },
+            )
         };
         let over_hard = hard > 0 && used as u64 >= hard;
         let over_soft = soft > 0 && used as u64 >= soft;
@@ -318,6 +345,113 @@ impl Conn<'_> {
     /// Parses and runs every complete request buffered, while output stays under the high
     /// water mark and nothing asked to close.
     async fn process(&mut self) {
+        /// CLIENT PAUSE holds this connection's next request: writes what is pending, then
+        /// waits until the pause is over (its end, or CLIENT UNPAUSE on any thread, seen
+        /// within [`PAUSE_LOOK_EVERY`]), reading (and keeping) what the client sends
+        /// meanwhile and passing on its pub/sub messages. False when the client hung up.
+        async fn wait_paused(conn: &mut Conn<'_>, until_ms: u64) -> bool {
+            const PAUSE_LOOK_EVERY: Duration = Duration::from_millis(5);
+            enum Woke {
+                Timer,
+                Writable,
+                Readable,
+                Pushed,
+            }
+            if conn.pending_output() > 0 && conn.write().is_err() {
+                return false;
+            }
+            let (shard, id) = (conn.shard, conn.id);
+            loop {
+                let now_ms = sys::now_us() / 1000;
+                let over = shard
+                    .engine
+                    .borrow()
+                    .clients
+                    .registry()
+                    .paused(now_ms)
+                    .is_none();
+                if over {
+                    return true;
+                }
+                let left = Duration::from_millis(until_ms.saturating_sub(now_ms));
+                let mut timer = shard
+                    .reactor
+                    .sleep_until(Instant::now() + left.min(PAUSE_LOOK_EVERY));
+                let woke = future::poll_fn(|cx| {
+                    if Pin::new(&mut timer).poll(cx).is_ready() {
+                        return Poll::Ready(Woke::Timer);
+                    }
+                    if conn.pending_output() > 0 && conn.io.poll_writable(cx).is_ready() {
+                        return Poll::Ready(Woke::Writable);
+                    }
+                    if conn.io.poll_readable(cx).is_ready() {
+                        return Poll::Ready(Woke::Readable);
+                    }
+                    if shard.engine.borrow_mut().poll_push(id, cx).is_ready() {
+                        return Poll::Ready(Woke::Pushed);
+                    }
+                    Poll::Pending
+                })
+                .await;
+                let hung_up = match woke {
+                    Woke::Timer => false,
+                    Woke::Writable => conn.write().is_err(),
+                    Woke::Pushed => {
+                        conn.take_pushes();
+                        conn.write().is_err()
+                    }
+                    Woke::Readable => {
+                        conn.may_read = true;
+                        match conn.read() {
+                            Ok(ReadOutcome::Eof) | Err(_) => true,
+                            Ok(_) => conn.over_query_limit(),
+                        }
+                    }
+                };
+                if hung_up {
+                    return false;
+                }
+            }
+        }
+
+        /// Runs a request through the coordinator, waits while it is blocked, and drops
+        /// its reply (from `mark` in the output) if CLIENT REPLY says so.
+        async fn run_routed(
+            conn: &mut Conn<'_>,
+            m: &ThreadMessenger<'_>,
+            r: Routed,
+            owned: OwnedArgs,
+            mut mark: usize,
+        ) {
+            let (shard, id) = (conn.shard, conn.id);
+            let action = coord::run(m, id, r, owned, &mut conn.out).await;
+            if matches!(action, Action::Block { .. })
+                && !shard
+                    .engine
+                    .borrow()
+                    .conn(id)
+                    .is_none_or(|c| c.reply.plain())
+            {
+                // Its reply may be dropped: what is pending goes first, so that all the
+                // output that follows is this command's (the wait writes as it goes).
+                while conn.pending_output() > 0 {
+                    if conn.write().is_err() {
+                        break;
+                    }
+                    if conn.pending_output() > 0 {
+                        conn.io.writable().await;
+                    }
+                }
+                mark = conn.out.len();
+            }
+            let action = conn.wait_if_blocked(m, action).await;
+            shard
+                .engine
+                .borrow_mut()
+                .reply_done(id, &mut conn.out, mark);
+            conn.apply(action);
+        }
+
         self.held_back = false;
         if self.start == self.end {
             return;
@@ -345,18 +479,29 @@ impl Conn<'_> {
                 query_buffer_limit: config.client_query_buffer_limit,
             });
         }
-        // The squashed run being collected: (shard, table row, arguments).
+        // The squashed run being collected: (shard, table row, arguments). Only requests
+        // whose replies are all sent (CLIENT REPLY ON) are squashed.
         let mut segment: Vec<(usize, usize, OwnedArgs)> = Vec::new();
+        // CLIENT PAUSE held the request at the front of the input: its end, to wait for.
+        let mut paused: Option<u64> = None;
         while self.start < self.end
             && self.close.is_none()
             && self.out.len() - self.sent < OUTPUT_HIGH_WATER
         {
+            if let Some(until_ms) = paused.take() {
+                if !wait_paused(self, until_ms).await {
+                    self.close = Some(Close::AfterReply);
+                    break;
+                }
+            }
             let authenticated = shard
                 .engine
                 .borrow()
                 .conn(self.id)
                 .is_none_or(|c| c.authenticated);
             self.parser.set_authenticated(authenticated);
+            // Where this request's reply starts in the output (CLIENT REPLY may drop it).
+            let mark = self.out.len();
             let next = match self.parser.parse(&self.buf[self.start..self.end]) {
                 Ok(Parsed::Incomplete) => break,
                 Ok(Parsed::Skip(n)) => {
@@ -366,7 +511,7 @@ impl Conn<'_> {
                 Ok(Parsed::Request(args, n)) => {
                     let mut engine = shard.engine.borrow_mut();
                     if !segment.is_empty() {
-                        if let Some((s, idx)) = engine.single_shard(self.id, args) {
+                        if let Some((s, idx)) = engine.single_shard(self.id, args, &shard.host) {
                             segment.push((s, idx, args.to_owned_args()));
                             self.start += n;
                             continue;
@@ -379,16 +524,23 @@ impl Conn<'_> {
                         match engine.prepare(self.id, args, &shard.host, &mut self.out) {
                             Step::Done(action) => {
                                 self.start += n;
+                                engine.reply_done(self.id, &mut self.out, mark);
                                 Next::Done(action)
                             }
                             Step::Routed(r) => {
                                 let owned = args.to_owned_args();
                                 self.start += n;
-                                if let Route::Shard(s) = r.route {
+                                let plain = engine.conn(self.id).is_none_or(|c| c.reply.plain());
+                                if let (Route::Shard(s), true) = (r.route, plain) {
                                     segment.push((s, r.idx, owned));
                                     continue;
                                 }
                                 Next::Run(r, owned)
+                            }
+                            Step::Paused { until_ms } => {
+                                // Not consumed: parsed and given again once the pause ends.
+                                paused = Some(until_ms);
+                                continue;
                             }
                         }
                     }
@@ -420,31 +572,50 @@ impl Conn<'_> {
             };
             match next {
                 Next::Done(action) => self.apply(action),
-                Next::Run(r, owned) => {
-                    let action = coord::run(&m, self.id, r, owned, &mut self.out).await;
-                    let action = self.wait_if_blocked(&m, action).await;
-                    self.apply(action);
-                }
+                Next::Run(r, owned) => run_routed(self, &m, r, owned, mark).await,
                 Next::After(owned) => {
                     coord::run_segment(&m, self.id, std::mem::take(&mut segment), &mut self.out)
                         .await;
-                    let step = shard.engine.borrow_mut().prepare(
-                        self.id,
-                        owned.as_args(),
-                        &shard.host,
-                        &mut self.out,
-                    );
+                    let (step, mark) = loop {
+                        let mark = self.out.len();
+                        let step = shard.engine.borrow_mut().prepare(
+                            self.id,
+                            owned.as_args(),
+                            &shard.host,
+                            &mut self.out,
+                        );
+                        match step {
+                            Step::Paused { until_ms } => {
+                                if !wait_paused(self, until_ms).await {
+                                    break (None, mark);
+                                }
+                            }
+                            step => break (Some(step), mark),
+                        }
+                    };
+                    let plain = shard
+                        .engine
+                        .borrow()
+                        .conn(self.id)
+                        .is_none_or(|c| c.reply.plain());
                     match step {
-                        Step::Done(action) => self.apply(action),
-                        Step::Routed(Routed {
-                            idx,
-                            route: Route::Shard(s),
-                        }) => segment.push((s, idx, owned)),
-                        Step::Routed(r) => {
-                            let action = coord::run(&m, self.id, r, owned, &mut self.out).await;
-                            let action = self.wait_if_blocked(&m, action).await;
+                        None => {
+                            self.close = Some(Close::AfterReply);
+                            break;
+                        }
+                        Some(Step::Done(action)) => {
+                            shard
+                                .engine
+                                .borrow_mut()
+                                .reply_done(self.id, &mut self.out, mark);
                             self.apply(action);
                         }
+                        Some(Step::Routed(Routed {
+                            idx,
+                            route: Route::Shard(s),
+                        })) if plain => segment.push((s, idx, owned)),
+                        Some(Step::Routed(r)) => run_routed(self, &m, r, owned, mark).await,
+                        Some(Step::Paused { .. }) => {}
                     }
                 }
             }
@@ -452,11 +623,10 @@ impl Conn<'_> {
         if !segment.is_empty() {
             coord::run_segment(&m, self.id, segment, &mut self.out).await;
         }
+        // CLIENT KILL of another connection, or a subscriber over its output limit: its
+        // task sees end-of-file and ends.
         let killed = shard.engine.borrow_mut().take_killed();
-        for k in killed {
-            // CLIENT KILL of another connection: its task sees end-of-file and ends.
-            sys::shutdown_socket(k.fd);
-        }
+        server::close_killed(killed);
         self.held_back = self.close.is_none()
             && self.start < self.end
             && self.pending_output() >= OUTPUT_HIGH_WATER;
@@ -523,6 +693,7 @@ impl Conn<'_> {
             Deadline,
             Writable,
             Readable,
+            Pushed,
         }
         while let Action::Block { deadline_ms } = action {
             let ticket = self.shard.engine.borrow().blocked_ticket(self.id);
@@ -547,6 +718,10 @@ impl Conn<'_> {
                     if self.io.poll_readable(cx).is_ready() {
                         return Poll::Ready(Woke::Readable);
                     }
+                    let pushed = self.shard.engine.borrow_mut().poll_push(self.id, cx);
+                    if pushed.is_ready() {
+                        return Poll::Ready(Woke::Pushed);
+                    }
                     Poll::Pending
                 })
                 .await;
@@ -557,6 +732,10 @@ impl Conn<'_> {
                         break;
                     }
                     Woke::Writable => hung_up = self.write().is_err(),
+                    Woke::Pushed => {
+                        self.take_pushes();
+                        hung_up = self.write().is_err();
+                    }
                     Woke::Readable => {
                         self.may_read = true;
                         hung_up = match self.read() {
@@ -664,6 +843,10 @@ impl Conn<'_> {
             self.out.drain(..self.sent);
             self.sent = 0;
         }
+        self.shard
+            .engine
+            .borrow_mut()
+            .set_out_pending(self.id, self.out.len() - self.sent);
         Ok(())
     }
 
@@ -693,28 +876,6 @@ impl Conn<'_> {
         }
         Ok(())
     }
-}
-
-/// Bytes of output Redis keeps in a client's static buffer, not counted against
-/// `client-output-buffer-limit` (`PROTO_REPLY_CHUNK_BYTES`).
-const REPLY_BUFFER: usize = 16 * 1024;
-
-/// The `normal` class of `client-output-buffer-limit`: (hard bytes, soft bytes, soft
-/// seconds), 0 meaning no limit.
-fn normal_output_limit(config: &anax_core::Config) -> (u64, u64, u64) {
-    let text = config
-        .get_text("client-output-buffer-limit")
-        .unwrap_or_default();
-    let text = String::from_utf8_lossy(&text);
-    let words: Vec<&str> = text.split_whitespace().collect();
-    words
-        .chunks(4)
-        .find(|g| g.len() == 4 && g[0] == "normal")
-        .map(|g| {
-            let n = |s: &str| s.parse::<u64>().unwrap_or(0);
-            (n(g[1]), n(g[2]), n(g[3]))
-        })
-        .unwrap_or((0, 0, 0))
 }
 
 /// Protected mode (Redis's `clientAcceptHandler`): with `protected-mode yes` and no

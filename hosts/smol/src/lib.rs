@@ -39,7 +39,8 @@
 //!
 //! # Modules
 //!
-//! - [`cli`]: flags in Redis's words, and the `Config` they give.
+//! - [`cli`]: the command line and the configuration file (redis.conf syntax), and the
+//!   `Config` they give.
 //! - [`server`]: shard threads, listeners, the accept loop, shutdown, the engine's `Host`,
 //!   the coordinator's messenger.
 //! - [`conn`]: one client connection.

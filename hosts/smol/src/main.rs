@@ -2,13 +2,12 @@
 //! design: thread-per-core shard threads, each with its own `LocalExecutor` and
 //! `polling::Poller`, serving the connections it accepts.
 
-use anax_core::{HostInfo, Registry};
-use anax_host_smol::cli::{self, Cli};
+use anax_core::{config_file, HostInfo, Registry};
+use anax_host_smol::cli::{self, CommandLine, ConfigError, Invocation};
 use anax_host_smol::persist::{self, Persist};
 use anax_host_smol::server::{self, Msg, ShardSetup};
 use anax_host_smol::sys::{self, CountingAlloc, Level};
 use anax_host_smol::{notice, warning};
-use clap::Parser;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use std::fmt::Write as _;
 
@@ -16,13 +15,33 @@ use std::fmt::Write as _;
 static ALLOC: CountingAlloc = CountingAlloc;
 
 fn main() {
-    let (args, params) = cli::split_config_args(std::env::args_os().collect());
-    let cli = Cli::parse_from(args);
-    std::process::exit(run(cli, params));
+    let argv0 = std::env::args()
+        .next()
+        .unwrap_or_else(|| String::from("anax"));
+    let cmd = match cli::parse(std::env::args_os().collect()) {
+        Invocation::Help(text) | Invocation::Version(text) => {
+            print!("{text}");
+            return;
+        }
+        Invocation::Run(cmd) => cmd,
+    };
+    std::process::exit(run(cmd, &argv0));
 }
 
-fn run(cli: Cli, params: Vec<(String, String)>) -> i32 {
-    sys::set_log_level(Level::parse(&cli.loglevel).unwrap_or(Level::Notice));
+fn run(cmd: CommandLine, argv0: &str) -> i32 {
+    // The configuration first, as Redis reads it before it logs anything.
+    let (mut config, loaded) = match cli::load_config(&cmd) {
+        Ok(c) => c,
+        Err(ConfigError::Fatal(report)) => {
+            eprint!("{report}");
+            return 1;
+        }
+        Err(ConfigError::Log(line)) => {
+            warning!("{}", line);
+            return 1;
+        }
+    };
+    sys::set_log_level(Level::parse(&config.loglevel).unwrap_or(Level::Notice));
     let pid = std::process::id();
     warning!("oO0OoO0OoO0Oo Anax is starting oO0OoO0OoO0Oo");
     warning!(
@@ -31,44 +50,67 @@ fn run(cli: Cli, params: Vec<(String, String)>) -> i32 {
         usize::BITS,
         pid
     );
+    if cmd.no_args {
+        warning!(
+            "Warning: no config file specified, using the default config. In order to specify \
+             a config file use {} /path/to/anax.conf",
+            argv0
+        );
+    } else {
+        warning!("Configuration loaded");
+    }
+    for w in config_file::warnings(&config) {
+        warning!("{}", w);
+    }
     // Handlers first: a signal from now on is queued until the signal thread takes it.
     let signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]);
-    let mut config = cli.to_config();
-    for (name, value) in &params {
-        if let Err(e) = config.set_text(name, value.as_bytes()) {
-            // As Redis reports a bad directive (the command line is read as a config file).
-            eprintln!(
-                "\n*** FATAL CONFIG FILE ERROR (Anax {}) ***",
-                env!("CARGO_PKG_VERSION")
-            );
-            eprintln!("Reading the configuration file, at line 2");
-            eprintln!(">>> '{} \"{}\"'", name, value);
-            eprintln!("{e}");
-            return 1;
-        }
-    }
-    sys::set_log_level(Level::parse(&config.loglevel).unwrap_or(Level::Notice));
-    if cli.hz != config.hz {
-        warning!("hz {} is out of range 1..500: using {}", cli.hz, config.hz);
-    }
     let cpus = sys::allowed_cpus();
-    let threads = match cli.threads {
-        Some(0) => {
-            warning!("--threads 0: using 1");
-            1
-        }
-        Some(n) => n.min(1024),
-        None => cpus.len().max(1),
+    let threads = if loaded.set.contains("threads") {
+        config.threads
+    } else {
+        cpus.len().max(1)
     };
     config.threads = threads;
     config.maxclients = sys::adjust_open_files_limit(config.maxclients);
 
     if let Err(e) = std::env::set_current_dir(&config.dir) {
-        warning!("Can't chdir to '{}': {}", config.dir, e);
+        warning!("Can't chdir to '{}': {}", config.dir, cli::strerror(&e));
         return 1;
     }
+    // CONFIG GET dir shows the absolute path, as Redis's `getcwd()`.
+    if let Ok(cwd) = std::env::current_dir() {
+        config.dir = cwd.display().to_string();
+    }
+    let pidfile = config.get_text("pidfile").unwrap_or_default();
+    let pidfile = (!pidfile.is_empty())
+        .then(|| std::path::PathBuf::from(String::from_utf8_lossy(&pidfile).into_owned()));
+    if let Some(path) = &pidfile {
+        // Redis's `createPidFile`: a failure is only logged.
+        if let Err(e) = std::fs::write(path, format!("{pid}\n")) {
+            warning!("Failed to write PID file: {}", cli::strerror(&e));
+        }
+    }
+    let code = serve(config, threads, cmd.no_pin, &cpus, pid, signals);
+    if let Some(path) = &pidfile {
+        let _ = std::fs::remove_file(path);
+    }
+    code
+}
 
-    let listeners = match server::listen(&cli.bind_addresses(), config.port, config.tcp_backlog) {
+/// Listens, loads the snapshot, runs the shard threads until they end; the exit code.
+fn serve(
+    config: anax_core::Config,
+    threads: usize,
+    no_pin: bool,
+    cpus: &[usize],
+    pid: u32,
+    signals: std::io::Result<signal_hook::iterator::Signals>,
+) -> i32 {
+    let listeners = match server::listen(
+        &cli::bind_addresses(&config.bind),
+        config.port,
+        config.tcp_backlog,
+    ) {
         Ok(l) => l,
         Err(msg) => {
             warning!("{}", msg);
@@ -118,7 +160,7 @@ fn run(cli: Cli, params: Vec<(String, String)>) -> i32 {
     // only ties the server to a core it may share with its clients (measured: pinned anax
     // lost a third of its GET/SET throughput to unpinned on a busy 2-core machine), so it
     // is done only when there are several shard threads.
-    let pin = !cli.no_pin && !cpus.is_empty() && threads > 1;
+    let pin = !no_pin && !cpus.is_empty() && threads > 1;
     notice!(
         "Running mode=standalone, port={}, threads={}.",
         config.port,

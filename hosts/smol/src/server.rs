@@ -41,13 +41,16 @@ pub struct ServerHost {
     /// This thread's engine has a background snapshot part to drive.
     snapshot_wake: Cell<bool>,
     snapshot_waker: Cell<Option<Waker>>,
+    /// Every thread's inbox, by shard index (for [`Host::post`]).
+    peers: Arc<[Sender<Msg>]>,
 }
 
 impl ServerHost {
-    /// The host of a shard thread.
-    pub fn new(persist: Arc<Persist>) -> Self {
+    /// The host of a shard thread; `peers` are every thread's inboxes.
+    pub fn new(persist: Arc<Persist>, peers: Arc<[Sender<Msg>]>) -> Self {
         ServerHost {
             persist,
+            peers,
             snapshot_wake: Cell::new(false),
             snapshot_waker: Cell::new(None),
         }
@@ -122,6 +125,80 @@ impl Host for ServerHost {
     fn snapshot_read(&self, target: &SaveTarget) -> Result<Vec<u8>, String> {
         self.persist.read(target)
     }
+
+    fn post(&self, shard: usize, job: coord::Job) {
+        if let Some(p) = self.peers.get(shard) {
+            p.send(Msg::Hop(job));
+        }
+    }
+
+    fn rewrite_config(
+        &self,
+        path: &str,
+        rewrite: &mut dyn FnMut(&[u8], &str) -> Vec<u8>,
+    ) -> Result<(), String> {
+        match rewrite_config_file(std::path::Path::new(path), rewrite) {
+            Ok(()) => {
+                notice!("CONFIG REWRITE executed with success.");
+                Ok(())
+            }
+            Err(e) => {
+                let why = crate::cli::strerror(&e);
+                warning!("CONFIG REWRITE failed: {}", why);
+                Err(why)
+            }
+        }
+    }
+}
+
+/// CONFIG REWRITE's file work, as Redis's `rewriteConfigReadOldFile` and
+/// `rewriteConfigOverwriteFile`: reads the file (none is an empty one), writes the new text
+/// to a temporary file beside it (mode 0644 less the umask), syncs it, renames it over the
+/// file and syncs the directory. One rewrite at a time in the process.
+fn rewrite_config_file(
+    path: &std::path::Path,
+    rewrite: &mut dyn FnMut(&[u8], &str) -> Vec<u8>,
+) -> io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let old = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    let cwd = std::env::current_dir()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let new = rewrite(&old, &cwd);
+    let mut suffix = String::new();
+    for b in sys::random_bytes(3) {
+        suffix.push_str(&format!("{b:02x}"));
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".{suffix}"));
+    let tmp = std::path::PathBuf::from(tmp);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(&tmp)?;
+    let written = file
+        .write_all(&new)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .and_then(|()| {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => std::path::Path::new("."),
+            };
+            std::fs::File::open(dir)?.sync_all()
+        });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// Work another thread hands to a shard thread, run there with the shard's state.
@@ -262,9 +339,7 @@ impl Shard {
             job(&mut e, &self.host);
             e.take_killed()
         };
-        for k in killed {
-            sys::shutdown_socket(k.fd);
-        }
+        close_killed(killed);
     }
 
     /// Gives an accepted connection to the next thread in turn.
@@ -277,6 +352,21 @@ impl Shard {
         } else {
             self.peers[to].send(Msg::Conn(stream, peer));
         }
+    }
+}
+
+/// Closes the sockets of connections the engine killed (CLIENT KILL, or a subscriber over
+/// its output buffer limit, logged as Redis logs it): their tasks see the end of the
+/// stream and end.
+pub fn close_killed(killed: Vec<anax_core::engine::Killed>) {
+    for k in killed {
+        if k.output_limit {
+            warning!(
+                "Client id={} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                k.id
+            );
+        }
+        sys::shutdown_socket(k.fd);
     }
 }
 
@@ -443,7 +533,7 @@ fn shard_main(
         index: setup.index,
         reactor: reactor.clone(),
         engine: RefCell::new(engine),
-        host: ServerHost::new(setup.persist),
+        host: ServerHost::new(setup.persist, peers.clone()),
         peers,
         registry: setup.registry,
         notifier: reactor.notifier(),
@@ -489,7 +579,12 @@ async fn cron(shard: Rc<Shard>) {
     let mut next = Instant::now() + period(&shard);
     loop {
         shard.reactor.sleep_until(next).await;
-        shard.engine.borrow_mut().tick(&shard.host);
+        let killed = {
+            let mut e = shard.engine.borrow_mut();
+            e.tick(&shard.host);
+            e.take_killed()
+        };
+        close_killed(killed);
         save_points(&shard).await;
         next += period(&shard);
         let now = Instant::now();
