@@ -1984,7 +1984,7 @@ impl Engine {
     }
 
     /// Publishes the keyspace events this engine's databases recorded outside a command.
-    fn flush_notify(&mut self, host: &dyn Host) {
+    pub(crate) fn flush_notify(&mut self, host: &dyn Host) {
         let me = self.state.engine_id();
         let st = &mut self.state;
         crate::notify::flush_shards(&mut st.shards, &mut self.clients, &st.config, host, me);

@@ -638,29 +638,8 @@ pub fn monitor_line(now_us: u64, db: usize, addr: &str, args: Args<'_>) -> Vec<u
     );
     let mut out = s.into_bytes();
     for a in args.iter() {
-        out.extend_from_slice(b" \"");
-        for &b in a {
-            match b {
-                b'\\' => out.extend_from_slice(b"\\\\"),
-                b'"' => out.extend_from_slice(b"\\\""),
-                b'\n' => out.extend_from_slice(b"\\n"),
-                b'\r' => out.extend_from_slice(b"\\r"),
-                b'\t' => out.extend_from_slice(b"\\t"),
-                7 => out.extend_from_slice(b"\\a"),
-                8 => out.extend_from_slice(b"\\b"),
-                0x20..=0x7e => out.push(b),
-                _ => {
-                    const HEX: &[u8; 16] = b"0123456789abcdef";
-                    out.extend_from_slice(&[
-                        b'\\',
-                        b'x',
-                        HEX[(b >> 4) as usize],
-                        HEX[(b & 15) as usize],
-                    ]);
-                }
-            }
-        }
-        out.push(b'"');
+        out.push(b' ');
+        anax_protocol::sds::repr(a, &mut out);
     }
     out
 }

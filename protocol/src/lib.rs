@@ -13,6 +13,7 @@ extern crate alloc;
 mod args;
 pub mod parser;
 pub mod reply;
+pub mod sds;
 pub mod value;
 
 pub use args::{Args, OwnedArgs, Span};

@@ -554,10 +554,14 @@ fn hex_value(c: u8) -> Option<u8> {
     }
 }
 
-/// Redis's `sdssplitargs`: splits `line` (which holds no NUL) into arguments appended to
+/// Redis's `sdssplitargs`: splits `line` (up to a NUL, as a C string) into arguments appended to
 /// `out`, one span each. Double quotes take `\n \r \t \b \a \xHH` and `\<any>` escapes,
 /// single quotes only `\'`; a closing quote must be followed by a space or the line end.
-fn split_args(line: &[u8], out: &mut Vec<u8>, spans: &mut Vec<Span>) -> Result<(), ProtocolError> {
+pub(crate) fn split_args(
+    line: &[u8],
+    out: &mut Vec<u8>,
+    spans: &mut Vec<Span>,
+) -> Result<(), ProtocolError> {
     // The C code reads a NUL terminator past the end.
     let at = |i: usize| line.get(i).copied().unwrap_or(0);
     let mut p = 0;

@@ -449,12 +449,16 @@ fn fetch(
 ) -> Vec<(usize, Key, Option<Entry>)> {
     let now = h.now_us() / 1000;
     let sh = e.state.shard(shard);
-    keys.into_iter()
+    let got = keys
+        .into_iter()
         .map(|(db, k)| {
             let ent = sh.dbs[db].get(k.as_bytes(), now).cloned();
             (db, k, ent)
         })
-        .collect()
+        .collect();
+    // Keys found expired here send their `expired` events now, ahead of the command's.
+    e.flush_notify(h);
+    got
 }
 
 /// Any other command with keys on several shards: under the keys' locks, their entries

@@ -333,25 +333,10 @@ unsafe impl GlobalAlloc for CountingAlloc {
 
 /// Redis's `sdscatrepr`: `s` quoted, with C escapes, as log lines show client bytes.
 pub fn repr(s: &[u8]) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for &c in s {
-        match c {
-            b'\\' => out.push_str("\\\\"),
-            b'"' => out.push_str("\\\""),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x07 => out.push_str("\\a"),
-            0x08 => out.push_str("\\b"),
-            0x20..=0x7e => out.push(c as char),
-            _ => {
-                let _ = write!(out, "\\x{c:02x}");
-            }
-        }
-    }
-    out.push('"');
-    out
+    let mut out = Vec::with_capacity(s.len() + 2);
+    anax_protocol::sds::repr(s, &mut out);
+    // Only printable ASCII comes out.
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Shuts down both directions of the socket `fd` (CLIENT KILL of another connection): its
