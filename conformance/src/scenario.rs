@@ -13,6 +13,9 @@
 //! close A                 # the client disconnects
 //! ```
 //!
+//! An argument `{id:A}` stands for connection A's client id (CLIENT UNBLOCK, CLIENT KILL
+//! ID); the transcript shows it as written.
+//!
 //! A connection that ran SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE or MONITOR *listens*: after
 //! each step, what it received besides its replies (the further frames of a reply, such as
 //! SUBSCRIBE a b's second confirmation, and messages) shows in the transcript as
@@ -79,6 +82,8 @@ pub trait Side {
     fn close(&mut self, conn: &str);
     /// Gives replies on their way time to arrive before polling.
     fn settle(&mut self) {}
+    /// The client id of connection `conn` (opened on first use).
+    fn client_id(&mut self, conn: &str) -> i64;
     /// Everything connection `conn` received that no command's reply took: further reply
     /// frames, pub/sub messages, MONITOR lines.
     fn pushed(&mut self, conn: &str) -> Vec<Value> {
@@ -120,9 +125,22 @@ pub fn play(side: &mut dyn Side, steps: &[Step]) -> Vec<String> {
                     !blocked.contains(conn),
                     "scenario error: {conn} is blocked and cannot run {shown}"
                 );
-                match side.send(conn, args) {
+                let args: Vec<Vec<u8>> = args
+                    .iter()
+                    .map(|a| {
+                        let name = a.strip_prefix(b"{id:").and_then(|r| r.strip_suffix(b"}"));
+                        match name {
+                            Some(n) => {
+                                let id = side.client_id(&String::from_utf8_lossy(n));
+                                id.to_string().into_bytes()
+                            }
+                            None => a.clone(),
+                        }
+                    })
+                    .collect();
+                match side.send(conn, &args) {
                     // HELLO's reply holds the client id, which differs between servers.
-                    Some(v) if is_hello(args) && !matches!(v, Value::Error(_)) => {
+                    Some(v) if is_hello(&args) && !matches!(v, Value::Error(_)) => {
                         out.push(format!("{conn}: {shown} -> (HELLO's map)"))
                     }
                     Some(v) => out.push(format!("{conn}: {shown} -> {v:?}")),
@@ -171,6 +189,7 @@ pub fn play(side: &mut dyn Side, steps: &[Step]) -> Vec<String> {
 pub struct Tcp {
     port: u16,
     conns: BTreeMap<String, Client>,
+    ids: BTreeMap<String, i64>,
     /// Asks the server whether a closed connection is gone.
     admin: Option<Client>,
     /// How long a command may take before it counts as blocked.
@@ -185,17 +204,28 @@ impl Tcp {
         Tcp {
             port,
             conns: BTreeMap::new(),
+            ids: BTreeMap::new(),
             admin: None,
             block_wait: Duration::from_millis(300),
             settle: Duration::from_millis(60),
         }
     }
 
+    /// Connection `name`, opened on first use (it asks its CLIENT ID then, for
+    /// `{id:name}`).
     fn conn(&mut self, name: &str) -> &mut Client {
         let port = self.port;
-        self.conns
-            .entry(name.to_string())
-            .or_insert_with(|| Client::connect(port).expect("connect"))
+        let ids = &mut self.ids;
+        self.conns.entry(name.to_string()).or_insert_with(|| {
+            let mut c = Client::connect(port).expect("connect");
+            match c.call(&["CLIENT", "ID"]) {
+                Value::Int(id) => {
+                    ids.insert(name.to_string(), id);
+                }
+                other => panic!("CLIENT ID: {other:?}"),
+            }
+            c
+        })
     }
 }
 
@@ -253,6 +283,11 @@ impl Side for Tcp {
 
     fn settle(&mut self) {
         std::thread::sleep(self.settle);
+    }
+
+    fn client_id(&mut self, conn: &str) -> i64 {
+        self.conn(conn);
+        self.ids[conn]
     }
 
     fn pushed(&mut self, conn: &str) -> Vec<Value> {
@@ -319,6 +354,10 @@ impl Side for InProcess {
         let c = self.conn(conn);
         self.host.pushes(c)
     }
+
+    fn client_id(&mut self, conn: &str) -> i64 {
+        self.conn(conn).id as i64
+    }
 }
 
 /// The scenario scripts of `conformance/scenarios/`: (file name, text), by name.
@@ -368,6 +407,9 @@ mod tests {
         }
         fn sleep(&mut self, _: u64) {}
         fn close(&mut self, _: &str) {}
+        fn client_id(&mut self, _: &str) -> i64 {
+            0
+        }
     }
 
     #[test]

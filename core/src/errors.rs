@@ -157,6 +157,11 @@ pub fn only_pubsub_allowed(fullname: &str) -> String {
     )
 }
 
+/// CLIENT UNBLOCK with a reason other than TIMEOUT or ERROR.
+pub const UNBLOCK_REASON: &str = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR";
+/// What a client unblocked by CLIENT UNBLOCK ... ERROR gets.
+pub const UNBLOCKED: &str = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+
 /// HELLO with a protocol version that is not a number.
 pub const HELLO_PROTO_NOT_INTEGER: &str = "ERR Protocol version is not an integer or out of range";
 /// HELLO before authentication, without AUTH.

@@ -1,6 +1,7 @@
 //! Connection commands: PING, ECHO, QUIT, HELLO, AUTH, SELECT and CLIENT.
 
 use super::{flags::*, CommandSpec, Group};
+use crate::coord::block::Resolution;
 use crate::engine::{Action, Conn, Ctx, PauseMode};
 use crate::errors;
 use crate::num::parse_i64;
@@ -75,6 +76,18 @@ static CLIENT_SUBS: &[CommandSpec] = &[
     CommandSpec::new("setname", 3, CONN, Group::Connection, client_setname)
         .since("2.6.9")
         .doc("Set the current connection name", "O(1)"),
+    CommandSpec::new(
+        "unblock",
+        -3,
+        ADMIN | CONN,
+        Group::Connection,
+        client_unblock,
+    )
+    .since("5.0.0")
+    .doc(
+        "Unblock a client blocked in a blocking command from a different connection",
+        "O(log N) where N is the number of client connections",
+    ),
     CommandSpec::new(
         "unpause",
         2,
@@ -598,6 +611,38 @@ fn client_list(ctx: &mut Ctx<'_>, args: Args<'_>) {
     ctx.reply.verbatim(b"txt", out.as_bytes());
 }
 
+/// CLIENT UNBLOCK client-id [TIMEOUT|ERROR]: answers a client blocked in BLPOP and the
+/// like, on whichever thread it lives, as if its timeout had passed or with Redis's
+/// `UNBLOCKED` error; 1 when it was blocked (and not already answered), else 0.
+fn client_unblock(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    let error = match args.len() {
+        3 => false,
+        4 if args.get(3).eq_ignore_ascii_case(b"timeout") => false,
+        4 if args.get(3).eq_ignore_ascii_case(b"error") => true,
+        4 => return ctx.error(errors::UNBLOCK_REASON),
+        _ => {
+            let text = errors::subcommand_syntax(args.get(1), b"CLIENT");
+            return ctx.error(&text);
+        }
+    };
+    let Some(id) = parse_i64(args.get(2)) else {
+        return ctx.error(errors::NOT_INTEGER);
+    };
+    let ticket = ctx
+        .all_clients()
+        .into_iter()
+        .find(|c| c.id as i64 == id && !c.killed)
+        .and_then(|c| c.blocked.clone());
+    let resolution = if error {
+        Resolution::Unblocked
+    } else {
+        Resolution::TimedOut
+    };
+    // The ticket is shared with the client's thread: answering it wakes that connection.
+    let done = ticket.is_some_and(|t| t.resolve(resolution));
+    ctx.reply.int(done as i64);
+}
+
 /// CLIENT KILL ip:port | CLIENT KILL [ID id] [TYPE type] [USER user] [ADDR ip:port]
 /// [LADDR ip:port] [SKIPME yes|no] ...
 ///
@@ -736,6 +781,8 @@ fn client_help(ctx: &mut Ctx<'_>, args: Args<'_>) {
             "    Control the replies sent to the current connection.",
             "SETNAME <name>",
             "    Assign the name <name> to the current connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
             "NO-EVICT (ON|OFF)",
             "    Protect current client connection from eviction.",
         ],

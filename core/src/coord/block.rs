@@ -57,6 +57,8 @@ pub enum Resolution {
     TimedOut,
     /// The client went away.
     Gone,
+    /// CLIENT UNBLOCK ... ERROR: Redis's `UNBLOCKED` error.
+    Unblocked,
     /// Its source has data but its destination lives on another thread: run it again.
     Retry,
 }
@@ -698,6 +700,14 @@ pub async fn unblock(m: &dyn Messenger, c: ConnId, out: &mut Vec<u8>) -> Action 
             Action::Continue
         }
         Some(Resolution::Gone) => Action::Close,
+        Some(Resolution::Unblocked) => {
+            let text = errors::UNBLOCKED;
+            local(m, |e, _| {
+                crate::engine::count_error(&mut e.state.stats, text)
+            });
+            Reply::new(out, proto).error(text);
+            Action::Continue
+        }
         Some(Resolution::TimedOut) | None => {
             let fullname = local(m, |e, _| e.state.commands.entries[t.idx].fullname);
             reply_timed_out(fullname, &mut Reply::new(out, proto));

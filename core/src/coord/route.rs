@@ -96,7 +96,7 @@ pub fn special_of(fullname: &str) -> Special {
         "scan" => Scan,
         "randomkey" => RandomKey,
         "info" => Facts(self::Facts::Info),
-        "client|list" => Facts(self::Facts::ClientList),
+        "client|list" | "client|unblock" => Facts(self::Facts::ClientList),
         "client|kill" => Facts(self::Facts::ClientKill),
         "config|set" => Facts(self::Facts::ConfigSet),
         "config|resetstat" => Facts(self::Facts::ResetStat),
