@@ -177,6 +177,10 @@ impl Host for VirtualClock {
     }
 }
 
+/// The latest time the virtual clock reaches, in Unix ms (about the year 2262, where
+/// microseconds still fit in an `i64`).
+const MAX_CLOCK_MS: u64 = i64::MAX as u64 / 1000;
+
 /// The in-process host.
 pub struct SingleHost {
     engine: Engine,
@@ -468,7 +472,13 @@ impl SingleHost {
                 Ok(action) => break action,
                 Err(until_ms) => {
                     let now = self.now_ms();
-                    self.advance(until_ms.saturating_sub(now).max(1));
+                    if until_ms >= MAX_CLOCK_MS {
+                        // A pause the virtual clock cannot reach would hold the command
+                        // forever, as it holds a real client: it ends here instead.
+                        self.engine.clients.registry().unpause();
+                    } else {
+                        self.advance(until_ms.saturating_sub(now).max(1));
+                    }
                 }
             }
         };
@@ -490,11 +500,12 @@ impl SingleHost {
 
     /// Moves the clock forward by `ms` milliseconds and runs the periodic work once.
     pub fn advance(&mut self, ms: u64) {
-        self.advance_us(ms * 1000);
+        self.advance_us(ms.saturating_mul(1000));
     }
 
     fn advance_us(&mut self, us: u64) {
-        self.clock.now_us.set(self.clock.now_us.get() + us);
+        let now = self.clock.now_us.get().saturating_add(us);
+        self.clock.now_us.set(now.min(MAX_CLOCK_MS * 1000));
         self.tick();
     }
 

@@ -197,3 +197,18 @@ fn no_evict_is_a_flag() {
         Value::err("ERR syntax error")
     );
 }
+
+/// A pause longer than the virtual clock can run (found by the engine fuzzer, which timed
+/// out on it) ends when a held command would otherwise wait forever.
+#[test]
+fn a_pause_beyond_the_clock_does_not_hang_the_host() {
+    let mut h = SingleHost::new();
+    let out = h.feed(b"CLIENT PAUSE 8446744073709551614 WRITE\r\nSET k v2\r\nGET k\r\n");
+    assert_eq!(out, b"+OK\r\n+OK\r\n$2\r\nv2\r\n");
+    let mut h = SingleHost::new();
+    h.advance(u64::MAX);
+    assert_eq!(
+        h.run(&["SET", "k", "v"]),
+        anax_protocol::Value::Simple(b"OK".to_vec())
+    );
+}
