@@ -67,6 +67,13 @@ pub struct Config {
     pub slowlog_max_len: u64,
     /// `latency-monitor-threshold` in milliseconds; 0 = the latency monitor is off.
     pub latency_monitor_threshold: u64,
+    /// `latency-tracking`: every call goes to its command's latency histogram (LATENCY
+    /// HISTOGRAM, INFO latencystats).
+    pub latency_tracking: bool,
+    /// `latency-tracking-info-percentiles`: the percentiles INFO latencystats shows, as
+    /// their shortest exact decimal text separated by spaces (`""` = none); read them with
+    /// [`Config::latency_percentiles`]. CONFIG GET shows them as Redis does (`%f`, trimmed).
+    pub latency_tracking_info_percentiles: String,
     /// `lazyfree-lazy-user-del` and friends are accepted and reported.
     pub lazyfree_lazy_user_del: bool,
     /// `notify-keyspace-events` (stored; notifications arrive with pub/sub)
@@ -100,6 +107,14 @@ pub struct Config {
 }
 
 impl Config {
+    /// `latency-tracking-info-percentiles` as numbers (0 to 100), in the order given.
+    pub fn latency_percentiles(&self) -> Vec<f64> {
+        self.latency_tracking_info_percentiles
+            .split(' ')
+            .filter_map(|w| w.parse::<f64>().ok())
+            .collect()
+    }
+
     /// `rdbcompression`: LZF for strings in snapshots.
     pub fn rdbcompression(&self) -> bool {
         self.extra
@@ -135,6 +150,8 @@ impl Default for Config {
             slowlog_log_slower_than: 10000,
             slowlog_max_len: 128,
             latency_monitor_threshold: 0,
+            latency_tracking: true,
+            latency_tracking_info_percentiles: String::from("50 99 99.9"),
             lazyfree_lazy_user_del: false,
             notify_keyspace_events: String::new(),
             threads: 1,
@@ -198,6 +215,8 @@ pub enum Kind {
     OomScoreAdjValues,
     /// `proc-title-template`: text with `{title}`, `{listen-addr}`... variables.
     ProcTitleTemplate,
+    /// `latency-tracking-info-percentiles`: numbers within 0..=100 separated by spaces.
+    Percentiles,
 }
 
 /// Where a parameter's value lives.
@@ -472,7 +491,14 @@ pub static PARAMS: &[Param] = &[
     p("stream-node-max-entries", num(0, LONG_MAX), "100"),
     p("latency-monitor-threshold", num(0, LONG_MAX), "0")
         .field(num_field!(latency_monitor_threshold, u64)),
-    p("latency-tracking", Kind::Bool, "yes"),
+    p("latency-tracking", Kind::Bool, "yes").field(bool_field!(latency_tracking)),
+    p(
+        "latency-tracking-info-percentiles",
+        Kind::Percentiles,
+        "50 99 99.9",
+    )
+    .flags(MULTI_ARG)
+    .field(str_field!(latency_tracking_info_percentiles)),
     p("acllog-max-len", num(0, LONG_MAX), "128"),
     p("busy-reply-threshold", num(0, LONG_MAX), "5000").alias("lua-time-limit"),
     p("tracking-table-max-keys", num(0, LONG_MAX), "1000000"),
@@ -631,6 +657,15 @@ impl Config {
                         Ok(Parsed::Text(t)) => t,
                         _ => v.to_vec(),
                     },
+                    // Kept exact, shown as C's `%f` trimmed (`99.9999999` shows `100`).
+                    Kind::Percentiles => {
+                        let shown: Vec<String> = self
+                            .latency_percentiles()
+                            .into_iter()
+                            .map(crate::observe::percentile_name)
+                            .collect();
+                        shown.join(" ").into_bytes()
+                    }
                     _ => v.to_vec(),
                 }
             }
@@ -788,6 +823,28 @@ fn parse(p: &Param, v: &[u8], cfg: &Config) -> Result<Parsed, String> {
             }
             Ok(Parsed::Text(text.join(" ").into_bytes()))
         }
+        Kind::Percentiles => {
+            // `setConfigLatencyTrackingInfoPercentilesOutputOption`: each word a `string2d`
+            // double within 0..=100; the first bad one names the error.
+            let mut exact: Vec<String> = Vec::new();
+            if !v.is_empty() {
+                for w in v.split(|&c| c == b' ') {
+                    let Some(x) = string2d(w) else {
+                        return Err(String::from(
+                            "Invalid latency-tracking-info-percentiles parameters",
+                        ));
+                    };
+                    if !(0.0..=100.0).contains(&x) {
+                        return Err(String::from(
+                            "latency-tracking-info-percentiles parameters should sit between \
+                             [0.0,100.0]",
+                        ));
+                    }
+                    exact.push(format!("{x}"));
+                }
+            }
+            Ok(Parsed::Text(exact.join(" ").into_bytes()))
+        }
         Kind::ProcTitleTemplate => {
             if proc_title_template_ok(v, cfg) {
                 Ok(Parsed::Text(v.to_vec()))
@@ -847,6 +904,103 @@ fn proc_title_template_ok(t: &[u8], cfg: &Config) -> bool {
         p = ev + 1;
     }
     out.iter().any(|&c| c != b' ')
+}
+
+/// Redis's `string2d`: C's `strtod` over the whole text (decimal or `0x` hexadecimal,
+/// `inf`, `infinity`), refused when it starts with a space, is NaN, or overflows to
+/// infinity or underflows to zero (`ERANGE`).
+fn string2d(w: &[u8]) -> Option<f64> {
+    let first = *w.first()?;
+    if matches!(first, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r') {
+        return None;
+    }
+    let (neg, body) = match first {
+        b'-' => (true, &w[1..]),
+        b'+' => (false, &w[1..]),
+        _ => (false, w),
+    };
+    let v = if body.len() > 1 && body[0] == b'0' && (body[1] | 0x20) == b'x' {
+        hex_float(&body[2..])?
+    } else if body.eq_ignore_ascii_case(b"inf") || body.eq_ignore_ascii_case(b"infinity") {
+        f64::INFINITY
+    } else {
+        let decimal = body
+            .iter()
+            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'));
+        if !decimal || matches!(body.first(), Some(b'+' | b'-')) {
+            return None;
+        }
+        let x: f64 = core::str::from_utf8(body).ok()?.parse().ok()?;
+        let mantissa = body
+            .split(|&c| c == b'e' || c == b'E')
+            .next()
+            .unwrap_or(body);
+        if x.is_infinite() || (x == 0.0 && mantissa.iter().any(|c| (b'1'..=b'9').contains(c))) {
+            return None;
+        }
+        x
+    };
+    Some(if neg { -v } else { v })
+}
+
+/// The digits of a hexadecimal float after `0x` (`1f`, `.8`, `1.8p3`), as `strtod` reads
+/// them; `None` when nothing valid follows, or on overflow or underflow.
+fn hex_float(t: &[u8]) -> Option<f64> {
+    let (mut mant, mut exp, mut digits, mut dot, mut i) = (0u64, 0i64, 0, false, 0);
+    while let Some(&c) = t.get(i) {
+        if c == b'.' && !dot {
+            dot = true;
+        } else if let Some(d) = (c as char).to_digit(16) {
+            digits += 1;
+            if mant >> 56 == 0 {
+                mant = (mant << 4) | u64::from(d);
+                if dot {
+                    exp -= 4;
+                }
+            } else if !dot {
+                exp += 4;
+            }
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    if digits == 0 {
+        return None;
+    }
+    if let Some(&p) = t.get(i) {
+        if p | 0x20 != b'p' {
+            return None;
+        }
+        let e = &t[i + 1..];
+        let (eneg, ed) = match e.first() {
+            Some(b'-') => (true, &e[1..]),
+            Some(b'+') => (false, &e[1..]),
+            _ => (false, e),
+        };
+        if ed.is_empty() || !ed.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let n = ed
+            .iter()
+            .fold(0i64, |a, &c| (a * 10 + i64::from(c - b'0')).min(100_000));
+        exp += if eneg { -n } else { n };
+    }
+    let mut v = mant as f64;
+    while exp > 0 && v.is_finite() {
+        let k = exp.min(60);
+        v *= (1u64 << k) as f64;
+        exp -= k;
+    }
+    while exp < 0 && v != 0.0 {
+        let k = (-exp).min(60);
+        v /= (1u64 << k) as f64;
+        exp += k;
+    }
+    if v.is_infinite() || (v == 0.0 && mant != 0) {
+        return None;
+    }
+    Some(v)
 }
 
 /// Redis's numeric parameter parsing (`numericParseString` and `numericBoundaryCheck`).
@@ -1122,6 +1276,55 @@ mod tests {
 
     fn get(c: &Config, name: &str) -> String {
         String::from_utf8(c.get_text(name).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn latency_tracking_settings_as_redis() {
+        let mut c = Config::default();
+        assert!(c.latency_tracking);
+        assert_eq!(get(&c, "latency-tracking-info-percentiles"), "50 99 99.9");
+        assert_eq!(c.latency_percentiles(), [50.0, 99.0, 99.9]);
+        set(&mut c, "latency-tracking", "no").unwrap();
+        assert!(!c.latency_tracking);
+        // Shown as C's %f trimmed, kept exact.
+        let p = "latency-tracking-info-percentiles";
+        set(&mut c, p, "99.9999999 0x10 5e1 -0 1e-7 .5 +5 inf0").unwrap_err();
+        set(&mut c, p, "99.9999999 0x10 5e1 -0 1e-7 .5 +5 0x.8p1").unwrap();
+        assert_eq!(get(&c, p), "100 16 50 -0 0 0.5 5 1");
+        assert_eq!(
+            c.latency_percentiles(),
+            [99.9999999, 16.0, 50.0, -0.0, 1e-7, 0.5, 5.0, 1.0]
+        );
+        // None at all.
+        set(&mut c, p, "").unwrap();
+        assert_eq!(get(&c, p), "");
+        assert!(c.latency_percentiles().is_empty());
+        // Redis's errors, the first bad word's.
+        let invalid = "Invalid latency-tracking-info-percentiles parameters";
+        let range = "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+        for (v, e) in [
+            ("1e400", invalid),
+            ("1e-400", invalid),
+            ("inf", range),
+            ("-inf", range),
+            (" 50", invalid),
+            ("50 ", invalid),
+            ("50  99", invalid),
+            ("abc", invalid),
+            ("nan", invalid),
+            ("101", range),
+            ("-1", range),
+            ("50 abc 101", invalid),
+            ("101 abc", range),
+            ("0x", invalid),
+            ("0x1p", invalid),
+            ("--5", invalid),
+            ("5\t", invalid),
+        ] {
+            assert_eq!(set(&mut c, p, v), Err(String::from(e)), "{v:?}");
+        }
+        // A failed set leaves the value.
+        assert_eq!(get(&c, p), "");
     }
 
     #[test]

@@ -504,6 +504,9 @@ pub struct CmdEntry {
     pub subs: Vec<usize>,
     /// Counters.
     pub stats: CmdStats,
+    /// Latency of the calls while `latency-tracking` is on (LATENCY HISTOGRAM, INFO
+    /// latencystats): empty until the first.
+    pub latency: crate::observe::LatencyHistogram,
     /// How the coordinator treats it beyond its key positions.
     pub special: Special,
 }
@@ -546,6 +549,7 @@ impl CommandTable {
                 fullname: spec.name,
                 subs: Vec::new(),
                 stats: CmdStats::default(),
+                latency: Default::default(),
                 special: route::special_of(spec.name),
             });
             t.by_name.insert(spec.name.as_bytes(), idx);
@@ -557,6 +561,7 @@ impl CommandTable {
                     fullname: full,
                     subs: Vec::new(),
                     stats: CmdStats::default(),
+                    latency: Default::default(),
                     special: route::special_of(full),
                 });
                 t.entries[idx].subs.push(sidx);
@@ -631,6 +636,9 @@ pub struct Totals {
     pub stats: Stats,
     /// Per command row (same table on every thread).
     pub commands: Vec<CmdStats>,
+    /// Latency histograms per command row, when gathered for INFO latencystats
+    /// ([`Totals::with_latency`]); empty otherwise.
+    pub latency: Vec<crate::observe::LatencyHistogram>,
     /// Writes since the last save.
     pub dirty: u64,
     /// Keys removed because they expired.
@@ -663,6 +671,7 @@ impl Totals {
         Totals {
             stats: state.stats.clone(),
             commands: state.commands.entries.iter().map(|e| e.stats).collect(),
+            latency: Vec::new(),
             dirty: state.dirty,
             expired_keys,
             table_memory,
@@ -675,9 +684,22 @@ impl Totals {
         }
     }
 
+    /// These figures with the latency histograms of `state`'s commands (copies of the
+    /// ones that have calls): for INFO latencystats only, as they are larger.
+    pub fn with_latency(mut self, state: &State) -> Totals {
+        self.latency = state
+            .commands
+            .entries
+            .iter()
+            .map(|e| e.latency.clone())
+            .collect();
+        self
+    }
+
     /// Adds `o`'s figures to these.
     pub fn add(&mut self, o: &Totals) {
         self.stats.add(&o.stats);
+        crate::observe::merge_histograms(&mut self.latency, o.latency.iter().enumerate());
         if self.commands.len() < o.commands.len() {
             self.commands.resize(o.commands.len(), CmdStats::default());
         }
@@ -1856,12 +1878,17 @@ impl Engine {
                 conn.last_cmd = fullname;
             }
         }
-        let st = &mut self.state.commands.entries[idx].stats;
+        let tracking = self.state.config.latency_tracking;
+        let entry = &mut self.state.commands.entries[idx];
+        let st = &mut entry.stats;
         let dur_us = now_us.saturating_sub(start_us);
         st.calls += 1;
         st.usec += dur_us;
         if failed {
             st.failed_calls += 1;
+        }
+        if tracking {
+            entry.latency.record(dur_us);
         }
         self.state.stats.total_commands_processed += 1;
         if dur_us >= crate::observe::floor_us(&self.state.config) {

@@ -1,5 +1,7 @@
 //! The slow log and the latency monitor: what SLOWLOG and LATENCY report, kept as Redis
-//! 7.0's `slowlog.c` and `latency.c` keep them.
+//! 7.0's `slowlog.c` and `latency.c` keep them; and the per-command latency histograms of
+//! LATENCY HISTOGRAM and INFO latencystats ([`LatencyHistogram`], one per command row of
+//! each engine, fed by every call while `latency-tracking` is on).
 //!
 //! Each engine (one per thread) keeps a [`Monitor`]: the calls it saw that were slow enough
 //! ([`SlowLog`]) and the latency events it recorded ([`Latency`]). Slow log entries take
@@ -652,6 +654,203 @@ pub fn latency_doctor(latency: &Latency, cfg: &Config, now: u64) -> String {
     report
 }
 
+/// Durations a [`LatencyHistogram`] tells apart one by one: 0 to 64 µs.
+const HIST_EXACT: u64 = 64;
+/// Sub-buckets of each power-of-two range above [`HIST_EXACT`].
+const HIST_SUB: u64 = 32;
+/// The longest duration a [`LatencyHistogram`] keeps (µs): longer calls count as 1 s,
+/// as Redis's histograms clamp at `LATENCY_HISTOGRAM_MAX_VALUE`.
+pub const HIST_MAX_US: u64 = 1_000_000;
+/// Counters of one histogram: 0 µs, 1..=64 µs one each, then 14 power-of-two ranges
+/// (up to 2^20 µs) of 32 sub-buckets.
+pub const HIST_BUCKETS: usize = 1 + HIST_EXACT as usize + 14 * HIST_SUB as usize;
+/// The first labels LATENCY HISTOGRAM reports: Redis's log iteration from 1024 ns by
+/// powers of two over its HdrHistogram (1 ns to 1 s, 2 significant figures) reports the
+/// highest value equivalent to `1024 << k` ns, in whole µs: 1, 2, 4, 8, 16, 33, 66, ...
+/// up to 541065 (2^29 ns).
+const CDF_LEVELS: u32 = 20;
+/// The label of Redis's last bucket, for calls over 541065 µs: the highest value of the
+/// histogram's last counter (2^30 - 1 ns), in whole µs.
+const CDF_LAST_LABEL: u64 = 1_073_741;
+
+/// The latency histogram of one command (LATENCY HISTOGRAM, INFO latencystats): how many
+/// calls took how long, in whole µs as the engine measures them, up to [`HIST_MAX_US`].
+///
+/// Log-linear, like Redis's HdrHistogram but coarser: 0 µs and each duration from 1 to 64
+/// µs have a bucket of their own; above, every power-of-two range is split into 32 equal
+/// buckets, each holding durations `(lo, hi]` with `hi - lo <= hi / 33`: about 3% precision
+/// (Redis's 2 significant figures are 1/128). The buckets end on the labels LATENCY
+/// HISTOGRAM reports up to 1056 µs, so its counts are exact there, and from 2113 µs within
+/// 0.08% of the label. The counters (513 of them, 4 KiB) are allocated on the first
+/// call recorded: a command never called costs one empty pointer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LatencyHistogram {
+    counts: Option<alloc::boxed::Box<[u64; HIST_BUCKETS]>>,
+}
+
+/// The bucket of a duration of `us` µs.
+#[inline]
+pub fn hist_bucket(us: u64) -> usize {
+    let us = us.min(HIST_MAX_US);
+    if us <= HIST_EXACT {
+        return us as usize;
+    }
+    // Buckets hold (lo, hi]: the range is that of `us - 1`, 2^e <= w < 2^(e+1), e >= 6.
+    let w = us - 1;
+    let e = 63 - u64::from(w.leading_zeros());
+    let shift = e - 5;
+    (HIST_EXACT + 1 + (e - 6) * HIST_SUB + ((w >> shift) - HIST_SUB)) as usize
+}
+
+/// The durations bucket `i` holds: `(lo, hi]` in µs (`(0, 0]` stands for 0 µs alone).
+pub fn hist_bounds(i: usize) -> (u64, u64) {
+    let i = i as u64;
+    if i <= HIST_EXACT {
+        return (i.saturating_sub(1), i);
+    }
+    let j = i - HIST_EXACT - 1;
+    let shift = j / HIST_SUB + 1;
+    let s = j % HIST_SUB;
+    ((HIST_SUB + s) << shift, (HIST_SUB + s + 1) << shift)
+}
+
+/// HdrHistogram's bucket of `ns` in Redis's histograms (1 ns to 1 s, 2 significant
+/// figures: values below 256 exact, then 128 sub-buckets per power of two): its lowest and
+/// highest values.
+fn hdr_equivalent_range(ns: u64) -> (u64, u64) {
+    if ns < 256 {
+        return (ns, ns);
+    }
+    let shift = 63 - u64::from(ns.leading_zeros()) - 7;
+    let lo = (ns >> shift) << shift;
+    (lo, lo + (1 << shift) - 1)
+}
+
+/// Redis's recorded value for a call of `us` µs: nanoseconds, at least 1.
+fn redis_ns(us: u64) -> u64 {
+    us.saturating_mul(1000).max(1)
+}
+
+impl LatencyHistogram {
+    /// Counts one call of `us` µs.
+    #[inline]
+    pub fn record(&mut self, us: u64) {
+        let counts = self
+            .counts
+            .get_or_insert_with(|| alloc::boxed::Box::new([0; HIST_BUCKETS]));
+        if let Some(c) = counts.get_mut(hist_bucket(us)) {
+            *c += 1;
+        }
+    }
+
+    /// True before the first call (or after CONFIG RESETSTAT): Redis has no histogram
+    /// for the command then.
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_none()
+    }
+
+    /// The calls counted.
+    pub fn total(&self) -> u64 {
+        self.counts.as_ref().map_or(0, |c| c.iter().sum())
+    }
+
+    /// The calls counted in bucket `i`.
+    pub fn count(&self, i: usize) -> u64 {
+        self.counts
+            .as_ref()
+            .and_then(|c| c.get(i).copied())
+            .unwrap_or(0)
+    }
+
+    /// Adds `o`'s counts to these (another thread's histogram of the same command).
+    pub fn merge(&mut self, o: &LatencyHistogram) {
+        let Some(theirs) = &o.counts else {
+            return;
+        };
+        let mine = self
+            .counts
+            .get_or_insert_with(|| alloc::boxed::Box::new([0; HIST_BUCKETS]));
+        for (a, b) in mine.iter_mut().zip(theirs.iter()) {
+            *a += b;
+        }
+    }
+
+    /// The value INFO latencystats shows for percentile `p` (0 to 100), in ns, as Redis's
+    /// `hdr_value_at_percentile` finds it: the bucket where the count reaches `p`% of the
+    /// calls (rounded, at least one call), then the highest value HdrHistogram holds
+    /// equivalent to the bucket's longest duration (its lowest for `p` = 0). 0 when empty.
+    pub fn percentile_ns(&self, p: f64) -> u64 {
+        let Some(counts) = &self.counts else {
+            return 0;
+        };
+        let total = self.total();
+        if total == 0 {
+            return 0;
+        }
+        let p = if p < 100.0 { p } else { 100.0 };
+        let want = (((p / 100.0) * total as f64) + 0.5) as u64;
+        let want = want.clamp(1, total);
+        let mut seen = 0u64;
+        for (i, &n) in counts.iter().enumerate() {
+            seen += n;
+            if seen >= want {
+                let (lo, hi) = hist_bounds(i);
+                let hi = hi.min(HIST_MAX_US);
+                return if p == 0.0 {
+                    let first = if i as u64 <= HIST_EXACT { hi } else { lo + 1 };
+                    hdr_equivalent_range(redis_ns(first)).0
+                } else {
+                    hdr_equivalent_range(redis_ns(hi)).1
+                };
+            }
+        }
+        0
+    }
+
+    /// LATENCY HISTOGRAM's `histogram_usec`: (label in µs, calls that took at most that
+    /// long) at Redis's labels (1, 2, 4, 8, 16, 33, 66, ... 541065, then 1073741 for the
+    /// slowest), those where the count grew only, as Redis's `fillCommandCDF` reports them.
+    /// A bucket counts at a label when its longest duration is within it.
+    pub fn cdf(&self) -> Vec<(u64, u64)> {
+        let mut out = Vec::new();
+        let Some(counts) = &self.counts else {
+            return out;
+        };
+        let total = self.total();
+        let (mut cum, mut next, mut reported) = (0u64, 0usize, 0u64);
+        for k in 0..CDF_LEVELS {
+            let label = hdr_equivalent_range(1024u64 << k).1 / 1000;
+            while next < HIST_BUCKETS && hist_bounds(next).1 <= label {
+                cum += counts[next];
+                next += 1;
+            }
+            if cum > reported {
+                out.push((label, cum));
+                reported = cum;
+            }
+        }
+        if total > reported {
+            out.push((CDF_LAST_LABEL, total));
+        }
+        out
+    }
+}
+
+/// A percentile's name in INFO latencystats and CONFIG GET: C's `%f` without its trailing
+/// zeros (Redis's `trimDoubleString`): `50`, `99.9`, `0.0001`.
+pub fn percentile_name(p: f64) -> String {
+    let mut s = format!("{p:.6}");
+    if s.contains('.') {
+        while s.ends_with('0') {
+            s.pop();
+        }
+        if s.ends_with('.') {
+            s.pop();
+        }
+    }
+    s
+}
+
 /// What one engine observes: its slow log and its latency events.
 #[derive(Clone, Debug, Default)]
 pub struct Monitor {
@@ -687,6 +886,8 @@ pub enum Gather {
     Latency,
     /// LATENCY RESET: done on the other threads, which say what they forgot.
     LatencyReset,
+    /// LATENCY HISTOGRAM: the other threads' per-command latency histograms.
+    Histogram,
 }
 
 /// What the other threads hold, for a SLOWLOG or LATENCY subcommand.
@@ -700,6 +901,39 @@ pub struct Gathered {
     pub latency: Vec<Latency>,
     /// The events they forgot (LATENCY RESET).
     pub reset: Vec<&'static str>,
+    /// Their latency histograms summed, by command row; empty rows (and rows past the end)
+    /// had no call (LATENCY HISTOGRAM).
+    pub histograms: Vec<LatencyHistogram>,
+}
+
+/// The latency histograms of one engine's commands that have one, by command row.
+pub fn histograms_of(e: &Engine) -> Vec<(usize, LatencyHistogram)> {
+    e.state
+        .commands
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.latency.is_empty())
+        .map(|(i, c)| (i, c.latency.clone()))
+        .collect()
+}
+
+/// Adds histograms by command row into `into` (indexed by row, grown as needed).
+pub fn merge_histograms<'a>(
+    into: &mut Vec<LatencyHistogram>,
+    parts: impl IntoIterator<Item = (usize, &'a LatencyHistogram)>,
+) {
+    for (i, h) in parts {
+        if h.is_empty() {
+            continue;
+        }
+        if into.len() <= i {
+            into.resize(i + 1, LatencyHistogram::default());
+        }
+        if let Some(slot) = into.get_mut(i) {
+            slot.merge(h);
+        }
+    }
 }
 
 /// The number of entries SLOWLOG GET asks for: 10 when not given, `usize::MAX` for all
@@ -777,6 +1011,17 @@ pub(crate) async fn gather(
             )
             .await;
             into.reset = all.into_iter().flatten().collect();
+        }
+        Gather::Histogram => {
+            let all = join_all(
+                others
+                    .iter()
+                    .map(|&s| hop_sync(m, s, |e, _| histograms_of(e)))
+                    .collect(),
+            )
+            .await;
+            let parts = all.iter().flatten().map(|(i, h)| (*i, h));
+            merge_histograms(&mut into.histograms, parts);
         }
     }
 }
@@ -1096,6 +1341,217 @@ mod tests {
              Worst all time event 50ms.\n"
         ));
         assert!(r.contains("- Check your Slow Log"));
+    }
+
+    #[test]
+    fn histogram_buckets_are_exact_to_64_us_then_32_per_power_of_two() {
+        // Each duration up to 64 µs has its own bucket, 0 included.
+        for us in 0..=64u64 {
+            assert_eq!(hist_bucket(us), us as usize);
+            assert_eq!(hist_bounds(us as usize).1, us);
+        }
+        // Then buckets of (lo, hi]: 2 µs wide from 64, 4 from 128, ...
+        assert_eq!(hist_bounds(65), (64, 66));
+        assert_eq!(hist_bucket(65), 65);
+        assert_eq!(hist_bucket(66), 65);
+        assert_eq!(hist_bucket(67), 66);
+        assert_eq!(hist_bounds(65 + 32), (128, 132));
+        assert_eq!(hist_bucket(128), 65 + 31);
+        assert_eq!(hist_bucket(129), 65 + 32);
+        // Every duration lands in the bucket whose bounds hold it; buckets are contiguous
+        // and each is at most 1/33 of its top wide.
+        let mut prev_hi = 0;
+        for i in 0..HIST_BUCKETS {
+            let (lo, hi) = hist_bounds(i);
+            if i > 0 {
+                assert_eq!(lo, prev_hi, "bucket {i}");
+            }
+            assert!(
+                hi - lo <= hi.max(1) / 33 || hi <= 64,
+                "bucket {i}: ({lo}, {hi}]"
+            );
+            prev_hi = hi;
+        }
+        assert_eq!(prev_hi, 1 << 20);
+        for us in [
+            1u64, 63, 64, 65, 100, 1000, 1056, 1057, 2113, 65_537, 999_999,
+        ] {
+            let (lo, hi) = hist_bounds(hist_bucket(us));
+            assert!(lo < us && us <= hi, "{us} in ({lo}, {hi}]");
+        }
+        // Longer than a second counts as a second, as Redis clamps.
+        assert_eq!(hist_bucket(u64::MAX), hist_bucket(HIST_MAX_US));
+        assert!(hist_bucket(HIST_MAX_US) < HIST_BUCKETS);
+    }
+
+    #[test]
+    fn histogram_allocates_on_the_first_call() {
+        let mut h = LatencyHistogram::default();
+        assert!(h.is_empty());
+        assert_eq!(h.total(), 0);
+        assert_eq!(h.percentile_ns(50.0), 0);
+        assert!(h.cdf().is_empty());
+        h.record(0);
+        assert!(!h.is_empty());
+        h.record(5);
+        h.record(5);
+        assert_eq!(h.total(), 3);
+        assert_eq!(h.count(0), 1);
+        assert_eq!(h.count(5), 2);
+    }
+
+    #[test]
+    fn percentiles_as_redis_shows_them() {
+        // One call of each: Redis's HdrHistogram values (ns) for a call of whole µs.
+        let one = |us: u64, p: f64| {
+            let mut h = LatencyHistogram::default();
+            h.record(us);
+            h.percentile_ns(p)
+        };
+        // 0 µs is recorded as 1 ns by Redis: `p50=0.001`.
+        assert_eq!(one(0, 50.0), 1);
+        // 1 µs = 1000 ns, in HdrHistogram's [512, 1024) range of 4 ns steps: 1003.
+        assert_eq!(one(1, 50.0), 1003);
+        // Values redis-server 7.0 printed: 3.007, 11.007 (p0: 10.944), 22.015.
+        assert_eq!(one(3, 99.9), 3007);
+        assert_eq!(one(11, 50.0), 11_007);
+        assert_eq!(one(11, 0.0), 10_944);
+        assert_eq!(one(22, 50.0), 22_015);
+        // Redis printed 71.167 for 71 µs; here the top of its bucket, (70, 72].
+        assert_eq!(one(71, 100.0), 72_191);
+        // Above 64 µs, the top of the bucket (66 µs for 65).
+        assert_eq!(one(65, 50.0), 66_047);
+        // p0 is the lowest value of the first bucket with calls.
+        assert_eq!(one(65, 0.0), 64_768);
+        // Redis's rounding of the count: (p/100 * n + 0.5), at least 1.
+        let mut h = LatencyHistogram::default();
+        for us in 1..=10u64 {
+            h.record(us);
+        }
+        assert_eq!(h.percentile_ns(50.0), 5_023); // the 5th call
+        assert_eq!(h.percentile_ns(54.9), 5_023); // 5.49 + 0.5 -> 5
+        assert_eq!(h.percentile_ns(55.0), 6_015); // 6th
+        assert_eq!(h.percentile_ns(99.0), 10_047);
+        assert_eq!(h.percentile_ns(100.0), 10_047);
+        assert_eq!(h.percentile_ns(0.0001), 1_003); // the first, at least one call
+        assert_eq!(h.percentile_ns(0.0), 1_000);
+        // A second: Redis's 1e9 ns bucket.
+        assert_eq!(one(5_000_000, 50.0), 1_002_438_655);
+    }
+
+    #[test]
+    fn cdf_at_redis_labels() {
+        let mut h = LatencyHistogram::default();
+        assert!(h.cdf().is_empty());
+        // redis-server 7.0: DEBUG SLEEP 0.7, 0 (~99 µs) and 0.3 gave 132 => 1,
+        // 541065 => 2, 1073741 => 3.
+        h.record(99);
+        h.record(301_989);
+        h.record(700_448);
+        assert_eq!(h.cdf(), [(132, 1), (541_065, 2), (1_073_741, 3)]);
+        // Labels only where the count grows; 0 and 1 µs both within the first.
+        let mut h = LatencyHistogram::default();
+        for us in [0, 1, 2, 3, 3, 16, 17, 33, 34, 66, 67, 1056, 1057] {
+            h.record(us);
+        }
+        assert_eq!(
+            h.cdf(),
+            [
+                (1, 2),
+                (2, 3),
+                (4, 5),
+                (16, 6),
+                (33, 8),
+                (66, 10),
+                (132, 11),
+                (1056, 12),
+                (2113, 13)
+            ]
+        );
+        // Every label Redis can report.
+        let mut h = LatencyHistogram::default();
+        for k in 0..20 {
+            h.record(1u64 << k);
+        }
+        h.record(HIST_MAX_US);
+        let labels: Vec<u64> = h.cdf().iter().map(|&(l, _)| l).collect();
+        assert_eq!(
+            labels,
+            [
+                1, 2, 4, 8, 16, 33, 66, 132, 264, 528, 1056, 2113, 4227, 8454, 16908, 33816, 67633,
+                135266, 270532, 541065, 1073741
+            ]
+        );
+        let counts: Vec<u64> = h.cdf().iter().map(|&(_, c)| c).collect();
+        assert_eq!(counts, (1..=21).collect::<Vec<u64>>());
+    }
+
+    #[test]
+    fn cdf_counts_are_cumulative_and_end_at_the_total() {
+        let mut h = LatencyHistogram::default();
+        let mut x = 12345u64;
+        for _ in 0..5000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            h.record((x >> 33) % 2_000_000);
+        }
+        let cdf = h.cdf();
+        assert!(cdf.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1));
+        assert_eq!(cdf.last().unwrap().1, 5000);
+        // Up to 1056 µs the counts are exact.
+        let mut exact = LatencyHistogram::default();
+        let durations: Vec<u64> = (0..3000u64).map(|i| (i * 7919) % 1100).collect();
+        for &d in &durations {
+            exact.record(d);
+        }
+        for (label, count) in exact.cdf() {
+            if label <= 1056 {
+                let want = durations.iter().filter(|&&d| d <= label).count() as u64;
+                assert_eq!(count, want, "label {label}");
+            }
+        }
+    }
+
+    #[test]
+    fn histograms_merge_by_bucket() {
+        let mut a = LatencyHistogram::default();
+        let mut b = LatencyHistogram::default();
+        a.record(1);
+        a.record(100);
+        b.record(1);
+        b.record(5000);
+        let empty = LatencyHistogram::default();
+        let mut m = a.clone();
+        m.merge(&b);
+        m.merge(&empty);
+        assert_eq!(m.total(), 4);
+        assert_eq!(m.count(1), 2);
+        assert_eq!(m.cdf(), [(1, 2), (132, 3), (8454, 4)]);
+        // Into an empty one: a copy.
+        let mut e = LatencyHistogram::default();
+        e.merge(&a);
+        assert_eq!(e, a);
+        e.merge(&empty);
+        assert_eq!(e, a);
+        // By command row.
+        let mut rows = Vec::new();
+        merge_histograms(&mut rows, [(3, &a), (1, &empty), (3, &b)]);
+        assert_eq!(rows.len(), 4);
+        assert!(rows[1].is_empty() && rows[0].is_empty());
+        assert_eq!(rows[3], m);
+    }
+
+    #[test]
+    fn percentile_names_as_c_prints_them_trimmed() {
+        assert_eq!(percentile_name(50.0), "50");
+        assert_eq!(percentile_name(99.9), "99.9");
+        assert_eq!(percentile_name(0.0001), "0.0001");
+        assert_eq!(percentile_name(99.99999), "99.99999");
+        assert_eq!(percentile_name(99.9999999), "100");
+        assert_eq!(percentile_name(1e-7), "0");
+        assert_eq!(percentile_name(-0.0), "-0");
+        assert_eq!(percentile_name(100.0), "100");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 use super::connection::REDIS_VERSION;
 use crate::engine::Ctx;
+use crate::observe;
 use alloc::string::String;
 use alloc::vec::Vec;
 use anax_protocol::Args;
@@ -59,6 +60,14 @@ impl Wanted {
     fn has(&self, section: &str) -> bool {
         self.all || self.names.iter().any(|n| n == section)
     }
+}
+
+/// True when INFO with `args` shows the latencystats section (`all`, `everything`, or by
+/// name): the coordinator gathers the other threads' latency histograms for it then.
+pub fn wants_latencystats(args: Args<'_>) -> bool {
+    args.len() > 1
+        && args.get(0).eq_ignore_ascii_case(b"info")
+        && Wanted::parse(args).has("latencystats")
 }
 
 /// Redis's `bytesToHuman`.
@@ -423,8 +432,43 @@ pub fn info(ctx: &mut Ctx<'_>, args: Args<'_>) {
         add("Errorstats", s);
     }
     if wanted.has("latencystats") {
-        // Latency histograms are not kept yet.
-        add("Latencystats", String::new());
+        // Per command with calls, the configured percentiles of its latency (Redis's
+        // `fillPercentileDistributionLatencies`): every thread's histograms summed. Nothing
+        // while `latency-tracking` is off, as Redis.
+        let mut s = String::new();
+        if cfg.latency_tracking {
+            let percentiles: Vec<(f64, String)> = cfg
+                .latency_percentiles()
+                .into_iter()
+                .map(|p| (p, observe::percentile_name(p)))
+                .collect();
+            for (i, e) in st.commands.entries.iter().enumerate() {
+                let remote = totals.latency.get(i).filter(|h| !h.is_empty());
+                if e.latency.is_empty() && remote.is_none() {
+                    continue;
+                }
+                let merged;
+                let h = match remote {
+                    Some(r) => {
+                        let mut m = e.latency.clone();
+                        m.merge(r);
+                        merged = m;
+                        &merged
+                    }
+                    None => &e.latency,
+                };
+                let _ = write!(s, "latency_percentiles_usec_{}:", e.fullname);
+                for (j, (p, name)) in percentiles.iter().enumerate() {
+                    if j > 0 {
+                        s.push(',');
+                    }
+                    let us = h.percentile_ns(*p) as f64 / 1000.0;
+                    let _ = write!(s, "p{name}={us:.3}");
+                }
+                s.push_str("\r\n");
+            }
+        }
+        add("Latencystats", s);
     }
     if wanted.has("cluster") {
         add("Cluster", String::from("cluster_enabled:0\r\n"));

@@ -6,15 +6,16 @@
 //! here runs, and does the resets there first. MEMORY STATS and DOCTOR read the server's
 //! counters as INFO does; MEMORY USAGE runs on the key's shard.
 //!
-//! Not done: LATENCY HISTOGRAM (per-command latency histograms would cost every call more
-//! than the one comparison the slow log and latency monitor cost a fast one).
+//! LATENCY HISTOGRAM reads the per-command latency histograms every call feeds while
+//! `latency-tracking` is on ([`crate::observe::LatencyHistogram`], kept in each engine's
+//! command table and summed over the threads).
 
 use super::server::reply_help;
 use super::{flags::*, CommandSpec, Group};
 use crate::db::Entry;
-use crate::engine::Ctx;
+use crate::engine::{CommandTable, Ctx};
 use crate::errors;
-use crate::observe::{self, Gathered, Latency, SlowEntry};
+use crate::observe::{self, Gathered, Latency, LatencyHistogram, SlowEntry};
 use crate::value::{Key, INLINE_CAP};
 use alloc::format;
 use alloc::string::String;
@@ -75,6 +76,18 @@ static LATENCY_SUBS: &[CommandSpec] = &[
     CommandSpec::new("help", 2, LOADING | STALE, Group::Server, latency_help)
         .since("2.8.13")
         .doc("Show helpful text about the different subcommands.", "O(1)"),
+    CommandSpec::new(
+        "histogram",
+        -2,
+        LATENCY_FLAGS,
+        Group::Server,
+        latency_histogram,
+    )
+    .since("7.0.0")
+    .doc(
+        "Return the cumulative distribution of latencies of a subset of commands or all.",
+        "O(N) where N is the number of commands with latency information being retrieved.",
+    ),
     CommandSpec::new("history", 3, LATENCY_FLAGS, Group::Server, latency_history)
         .since("2.8.13")
         .doc("Return timestamp-latency samples for the event.", "O(1)"),
@@ -297,6 +310,74 @@ fn latency_reset(ctx: &mut Ctx<'_>, args: Args<'_>) {
     gone.sort_unstable();
     gone.dedup();
     ctx.reply.int(gone.len() as i64);
+}
+
+/// The row of the command `name` names, as Redis's `lookupCommandBySds`: `get`, or
+/// `config|get` for a subcommand (one level), in any case.
+fn row_by_fullname(table: &CommandTable, name: &[u8]) -> Option<usize> {
+    let mut parts = name.split(|&c| c == b'|');
+    let top = table.lookup(parts.next()?)?;
+    match (parts.next(), parts.next()) {
+        (None, _) => Some(top),
+        (Some(sub), None) => table.lookup_sub(top, sub),
+        _ => None,
+    }
+}
+
+/// LATENCY HISTOGRAM [command ...]: per command with calls, its calls and the cumulative
+/// distribution of their latencies (Redis's `latencySpecificCommandsFillCDF` and
+/// `latencyAllCommandsFillCDF`): every command without a name; a named one and, for a
+/// container, its subcommands; unknown names skipped, repeated ones repeated.
+fn latency_histogram(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    let table = &ctx.state.commands;
+    let remote: &[LatencyHistogram] = match ctx.remote.as_deref() {
+        Some(r) => &r.observe.histograms,
+        None => &[],
+    };
+    let has = |i: usize| {
+        !table.entries[i].latency.is_empty() || remote.get(i).is_some_and(|h| !h.is_empty())
+    };
+    let mut rows: Vec<usize> = Vec::new();
+    if args.len() == 2 {
+        rows.extend((0..table.entries.len()).filter(|&i| has(i)));
+    } else {
+        for name in args.iter().skip(2) {
+            let Some(i) = row_by_fullname(table, name) else {
+                continue;
+            };
+            rows.extend(
+                core::iter::once(i)
+                    .chain(table.entries[i].subs.iter().copied())
+                    .filter(|&i| has(i)),
+            );
+        }
+    }
+    // (command, calls, cumulative distribution)
+    type Row = (&'static str, u64, Vec<(u64, u64)>);
+    let out: Vec<Row> = rows
+        .into_iter()
+        .map(|i| {
+            let mut h = table.entries[i].latency.clone();
+            if let Some(r) = remote.get(i) {
+                h.merge(r);
+            }
+            (table.entries[i].fullname, h.total(), h.cdf())
+        })
+        .collect();
+    let r = &mut ctx.reply;
+    r.map(out.len());
+    for (name, calls, cdf) in out {
+        r.bulk(name.as_bytes());
+        r.map(2);
+        r.bulk(b"calls");
+        r.int(calls as i64);
+        r.bulk(b"histogram_usec");
+        r.map(cdf.len());
+        for (usec, count) in cdf {
+            r.int(usec as i64);
+            r.int(count as i64);
+        }
+    }
 }
 
 /// LATENCY HELP

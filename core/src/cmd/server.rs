@@ -506,8 +506,8 @@ fn config_set(ctx: &mut Ctx<'_>, args: Args<'_>) {
     ctx.reply.ok();
 }
 
-/// CONFIG RESETSTAT: zeroes the counters INFO reports (stats, commandstats, errorstats);
-/// the coordinator does the same on the other threads.
+/// CONFIG RESETSTAT: zeroes the counters INFO reports (stats, commandstats, errorstats,
+/// latencystats); the coordinator does the same on the other threads.
 fn config_resetstat(ctx: &mut Ctx<'_>, _args: Args<'_>) {
     reset_stats(ctx.state);
     ctx.reply.ok();
@@ -518,6 +518,8 @@ pub fn reset_stats(state: &mut State) {
     state.stats = Stats::default();
     for e in &mut state.commands.entries {
         e.stats = CmdStats::default();
+        // Redis frees the histograms: a command shows again once called.
+        e.latency = Default::default();
     }
     for shard in &mut state.shards {
         for db in &mut shard.dbs {

@@ -757,10 +757,21 @@ async fn facts(
     let mut remote = Remote::default();
     match f {
         Facts::Info => {
+            // The histograms only when INFO shows latencystats (they are the bulk).
+            let latency = crate::cmd::info::wants_latencystats(args.as_args());
             let all = join_all(
                 others
                     .iter()
-                    .map(|&s| hop_sync(m, s, |e, _| e.totals()))
+                    .map(|&s| {
+                        hop_sync(m, s, move |e, _| {
+                            let t = e.totals();
+                            if latency {
+                                t.with_latency(&e.state)
+                            } else {
+                                t
+                            }
+                        })
+                    })
                     .collect(),
             )
             .await;
@@ -813,17 +824,29 @@ async fn facts(
                 });
             }
         }
+        // The other threads have the new settings, or zeroed counters, before the reply:
+        // a command sent after it, on any connection, sees them (`latency-tracking`).
         Facts::ConfigSet if !failed => {
             let cfg = local(m, |e, _| e.state.config.clone());
-            for &s in &others {
-                let cfg = cfg.clone();
-                post(m, s, move |e, _| e.state.config = cfg);
-            }
+            join_all(
+                others
+                    .iter()
+                    .map(|&s| {
+                        let cfg = cfg.clone();
+                        hop_sync(m, s, move |e, _| e.state.config = cfg)
+                    })
+                    .collect(),
+            )
+            .await;
         }
         Facts::ResetStat => {
-            for &s in &others {
-                post(m, s, |e, _| crate::cmd::server::reset_stats(&mut e.state));
-            }
+            join_all(
+                others
+                    .iter()
+                    .map(|&s| hop_sync(m, s, |e, _| crate::cmd::server::reset_stats(&mut e.state)))
+                    .collect(),
+            )
+            .await;
         }
         _ => {}
     }

@@ -35,7 +35,7 @@ pub enum Merge {
 /// Commands that report on, or act on, every thread rather than on keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Facts {
-    /// INFO: counters of every thread.
+    /// INFO: counters of every thread (with the latency histograms for latencystats).
     Info,
     /// CLIENT LIST: connections of every thread.
     ClientList,
@@ -107,6 +107,7 @@ pub fn special_of(fullname: &str) -> Special {
             Facts(self::Facts::Observe(Gather::Latency))
         }
         "latency|reset" => Facts(self::Facts::Observe(Gather::LatencyReset)),
+        "latency|histogram" => Facts(self::Facts::Observe(Gather::Histogram)),
         "memory|stats" | "memory|doctor" => Facts(self::Facts::Info),
         "exec" => Exec,
         "watch" => Watch,

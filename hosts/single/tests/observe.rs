@@ -583,6 +583,7 @@ fn command_table_matches_redis() {
         "latency|doctor",
         "latency|reset",
         "latency|help",
+        "latency|histogram",
         "memory",
         "memory|usage",
         "memory|stats",
@@ -597,9 +598,7 @@ fn command_table_matches_redis() {
         if name.contains('|') {
             assert_eq!(got, want, "COMMAND INFO {name}");
         } else {
-            // The container's subcommands: Redis lists them in its dict's order, and has
-            // LATENCY HISTOGRAM, which Anax leaves out.
-            let want = without_histogram(want);
+            // The container's subcommands: Redis lists them in its dict's order.
             assert_eq!(
                 common::sorted(got),
                 common::sorted(want),
@@ -615,19 +614,464 @@ fn command_table_matches_redis() {
     }
 }
 
-/// A COMMAND INFO reply without LATENCY HISTOGRAM among the subcommands.
-fn without_histogram(v: Value) -> Value {
-    let histogram = bulk("latency|histogram");
-    Value::Array(
-        array(v)
-            .into_iter()
-            .map(|info| {
-                let mut info = array(info);
-                if let Some(Value::Array(subs)) = info.get_mut(9) {
-                    subs.retain(|s| !matches!(s, Value::Array(a) if a.first() == Some(&histogram)));
-                }
-                Value::Array(info)
-            })
-            .collect(),
-    )
+// --- LATENCY HISTOGRAM and INFO latencystats ---
+
+/// A map reply's pairs: RESP3's map, or RESP2's flat array of keys and values.
+fn pairs(v: Value) -> Vec<(Value, Value)> {
+    match v {
+        Value::Map(p) => p,
+        Value::Array(a) => {
+            assert!(a.len() % 2 == 0, "odd map: {a:?}");
+            a.chunks(2).map(|c| (c[0].clone(), c[1].clone())).collect()
+        }
+        other => panic!("not a map: {other:?}"),
+    }
+}
+
+/// One command of LATENCY HISTOGRAM: (name, calls, histogram_usec pairs).
+type Hist = (String, i64, Vec<(i64, i64)>);
+
+/// LATENCY HISTOGRAM's reply, checked for Redis's shape: per command a map of exactly
+/// `calls` and `histogram_usec`, the latter a map of ascending labels to growing
+/// cumulative counts that end at `calls`.
+fn histograms(v: Value) -> Vec<Hist> {
+    pairs(v)
+        .into_iter()
+        .map(|(name, body)| {
+            let body = pairs(body);
+            assert_eq!(body.len(), 2, "{body:?}");
+            assert_eq!(body[0].0, bulk("calls"));
+            assert_eq!(body[1].0, bulk("histogram_usec"));
+            let calls = as_int(&body[0].1);
+            let cdf: Vec<(i64, i64)> = pairs(body[1].1.clone())
+                .iter()
+                .map(|(l, c)| (as_int(l), as_int(c)))
+                .collect();
+            assert!(
+                cdf.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 < w[1].1),
+                "not cumulative: {cdf:?}"
+            );
+            assert_eq!(cdf.last().map(|x| x.1), Some(calls), "{cdf:?}");
+            for (label, _) in &cdf {
+                assert!(REDIS_LABELS.contains(label), "label {label} in {cdf:?}");
+            }
+            (text(&name), calls, cdf)
+        })
+        .collect()
+}
+
+/// Every label Redis's LATENCY HISTOGRAM can report (µs).
+const REDIS_LABELS: [i64; 21] = [
+    1, 2, 4, 8, 16, 33, 66, 132, 264, 528, 1056, 2113, 4227, 8454, 16908, 33816, 67633, 135266,
+    270532, 541065, 1073741,
+];
+
+fn hist(name: &str, calls: i64, cdf: &[(i64, i64)]) -> Hist {
+    (name.to_string(), calls, cdf.to_vec())
+}
+
+fn names(h: &[Hist]) -> Vec<&str> {
+    h.iter().map(|x| x.0.as_str()).collect()
+}
+
+/// INFO latencystats as (command, [(percentile, value)]) in the order shown.
+fn latencystats(h: &mut SingleHost) -> Vec<(String, Vec<(String, String)>)> {
+    parse_latencystats(&text(&r(h, "INFO latencystats")))
+}
+
+fn parse_latencystats(info: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let mut lines = info.split("\r\n").filter(|l| !l.is_empty());
+    assert_eq!(lines.next(), Some("# Latencystats"), "{info:?}");
+    lines
+        .map(|l| {
+            let rest = l
+                .strip_prefix("latency_percentiles_usec_")
+                .unwrap_or_else(|| panic!("{l}"));
+            let (name, fields) = rest.split_once(':').unwrap_or_else(|| panic!("{l}"));
+            let fields = fields
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .map(|f| {
+                    let (p, v) = f.split_once('=').unwrap_or_else(|| panic!("{l}"));
+                    assert!(p.starts_with('p'), "{l}");
+                    // `%.3f`
+                    let (int, frac) = v.split_once('.').unwrap_or_else(|| panic!("{l}"));
+                    assert!(
+                        !int.is_empty() && int.bytes().all(|b| b.is_ascii_digit()),
+                        "{l}"
+                    );
+                    assert!(
+                        frac.len() == 3 && frac.bytes().all(|b| b.is_ascii_digit()),
+                        "{l}"
+                    );
+                    (p[1..].to_string(), v.to_string())
+                })
+                .collect();
+            (name.to_string(), fields)
+        })
+        .collect()
+}
+
+fn tracking_host() -> SingleHost {
+    let cfg = Config {
+        enable_debug_command: "yes".into(),
+        ..Config::default()
+    };
+    SingleHost::with_config(cfg, 4)
+}
+
+#[test]
+fn latency_histogram_counts_every_call_by_command() {
+    let mut h = tracking_host();
+    // The single host's clock stands still: a call takes 0 µs, DEBUG SLEEP its time.
+    for _ in 0..3 {
+        assert_eq!(r(&mut h, "SET a 1"), Value::ok());
+    }
+    r(&mut h, "GET a");
+    r(&mut h, "DEBUG SLEEP 0.05");
+    r(&mut h, "DEBUG SLEEP 0.002");
+    r(&mut h, "CONFIG GET hz");
+    let got = histograms(r(&mut h, "LATENCY HISTOGRAM set DEBUG config|get"));
+    assert_eq!(
+        got,
+        [
+            hist("set", 3, &[(1, 3)]),
+            // 2000 µs is within 2113, 50000 within 67633.
+            hist("debug", 2, &[(2113, 1), (67633, 2)]),
+            hist("config|get", 1, &[(1, 1)]),
+        ]
+    );
+    // Without a name: every command with calls, LATENCY HISTOGRAM itself once it ran.
+    let all = histograms(r(&mut h, "LATENCY HISTOGRAM"));
+    let mut all_names = names(&all);
+    all_names.sort_unstable();
+    assert_eq!(
+        all_names,
+        ["config|get", "debug", "get", "latency|histogram", "set"]
+    );
+    // Unknown names are skipped, repeated ones repeated, a container stands for its
+    // subcommands with calls; names in any case.
+    let got = histograms(r(
+        &mut h,
+        "LATENCY HISTOGRAM nosuch config|nosuch get|x config|get|x \"\" | SET set CONFIG \
+         Latency|Histogram",
+    ));
+    assert_eq!(
+        names(&got),
+        ["set", "set", "config|get", "latency|histogram"]
+    );
+    assert_eq!(got[3].1, 2);
+    assert_eq!(r(&mut h, "LATENCY HISTOGRAM nosuch"), Value::Array(vec![]));
+    assert_eq!(r(&mut h, "LATENCY HISTOGRAM hset"), Value::Array(vec![]));
+    // A command that failed was still a call; one refused before it ran (arity) was not.
+    r(&mut h, "INCR a x");
+    r(&mut h, "HSET a f v");
+    let got = histograms(r(&mut h, "LATENCY HISTOGRAM incr hset"));
+    assert_eq!(got, [hist("hset", 1, &[(1, 1)])]);
+}
+
+#[test]
+fn latency_histogram_in_resp3_is_maps() {
+    let mut h = tracking_host();
+    r(&mut h, "HELLO 3");
+    r(&mut h, "SET a 1");
+    r(&mut h, "DEBUG SLEEP 0.0001");
+    let m = |p: Vec<(Value, Value)>| Value::Map(p);
+    assert_eq!(
+        r(&mut h, "LATENCY HISTOGRAM set debug"),
+        m(vec![
+            (
+                bulk("set"),
+                m(vec![
+                    (bulk("calls"), int(1)),
+                    (bulk("histogram_usec"), m(vec![(int(1), int(1))])),
+                ])
+            ),
+            (
+                bulk("debug"),
+                m(vec![
+                    (bulk("calls"), int(1)),
+                    // 100 µs: within (98, 100], so within 132.
+                    (bulk("histogram_usec"), m(vec![(int(132), int(1))])),
+                ])
+            ),
+        ])
+    );
+    assert_eq!(r(&mut h, "LATENCY HISTOGRAM x"), m(vec![]));
+}
+
+#[test]
+fn latencystats_shows_the_configured_percentiles() {
+    let mut h = tracking_host();
+    r(&mut h, "SET a 1");
+    r(&mut h, "DEBUG SLEEP 0");
+    r(&mut h, "DEBUG SLEEP 0.05");
+    let stats = latencystats(&mut h);
+    let of = |name: &str| {
+        stats
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("{name} in {stats:?}"))
+            .1
+            .clone()
+    };
+    let fields = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    // 0 µs is Redis's 1 ns; 50000 µs the top of its bucket (49152, 50176] as Redis's
+    // HdrHistogram rounds it.
+    assert_eq!(
+        of("set"),
+        fields(&[("50", "0.001"), ("99", "0.001"), ("99.9", "0.001")])
+    );
+    assert_eq!(
+        of("debug"),
+        fields(&[("50", "0.001"), ("99", "50331.647"), ("99.9", "50331.647")])
+    );
+    // Other percentiles, named as Redis names them.
+    assert_eq!(
+        r(
+            &mut h,
+            "CONFIG SET latency-tracking-info-percentiles \"0 0.0001 99.99999 100\""
+        ),
+        Value::ok()
+    );
+    let stats = latencystats(&mut h);
+    let debug = &stats.iter().find(|(n, _)| n == "debug").unwrap().1;
+    assert_eq!(
+        *debug,
+        fields(&[
+            ("0", "0.001"),
+            ("0.0001", "0.001"),
+            ("99.99999", "50331.647"),
+            ("100", "50331.647")
+        ])
+    );
+    // INFO itself and CONFIG SET are there once they ran.
+    let names: Vec<&str> = stats.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        names.contains(&"info") && names.contains(&"config|set"),
+        "{names:?}"
+    );
+    // No percentiles: a line per command, empty.
+    r(&mut h, "CONFIG SET latency-tracking-info-percentiles \"\"");
+    let info = text(&r(&mut h, "INFO latencystats"));
+    assert!(
+        info.contains("\r\nlatency_percentiles_usec_set:\r\n"),
+        "{info:?}"
+    );
+    // In INFO ALL and EVERYTHING, not in the default sections.
+    assert!(!text(&r(&mut h, "INFO")).contains("# Latencystats"));
+    assert!(!text(&r(&mut h, "INFO default")).contains("# Latencystats"));
+    for all in ["INFO all", "INFO everything", "INFO LATENCYSTATS server"] {
+        let info = text(&r(&mut h, all));
+        assert!(
+            info.contains("# Latencystats\r\nlatency_percentiles_usec_"),
+            "{all}"
+        );
+    }
+}
+
+#[test]
+fn latency_tracking_off_records_nothing_and_hides_latencystats() {
+    let mut h = tracking_host();
+    r(&mut h, "SET a 1");
+    assert_eq!(r(&mut h, "CONFIG SET latency-tracking no"), Value::ok());
+    r(&mut h, "SET a 1");
+    r(&mut h, "GET a");
+    // The histograms stay, and grow no more; INFO shows no percentiles.
+    let got = histograms(r(&mut h, "LATENCY HISTOGRAM set get"));
+    assert_eq!(got, [hist("set", 1, &[(1, 1)])]);
+    assert_eq!(text(&r(&mut h, "INFO latencystats")), "# Latencystats\r\n");
+    // CONFIG GET * and CONFIG SET as Redis has them.
+    assert_eq!(
+        r(&mut h, "CONFIG GET latency-tracking"),
+        Value::Array(vec![bulk("latency-tracking"), bulk("no")])
+    );
+    assert_eq!(r(&mut h, "CONFIG SET latency-tracking yes"), Value::ok());
+    r(&mut h, "SET a 1");
+    let got = histograms(r(&mut h, "LATENCY HISTOGRAM set"));
+    assert_eq!(got, [hist("set", 2, &[(1, 2)])]);
+    // set, config|set and latency|histogram; INFO counts once it has answered.
+    assert_eq!(latencystats(&mut h).len(), 3);
+    assert_eq!(latencystats(&mut h).len(), 4);
+}
+
+#[test]
+fn config_resetstat_forgets_the_histograms() {
+    let mut h = tracking_host();
+    r(&mut h, "SET a 1");
+    r(&mut h, "GET a");
+    assert!(histograms(r(&mut h, "LATENCY HISTOGRAM")).len() >= 2);
+    assert_eq!(r(&mut h, "CONFIG RESETSTAT"), Value::ok());
+    // Counted after it ran, as Redis: its own call only.
+    let got = histograms(r(&mut h, "LATENCY HISTOGRAM"));
+    assert_eq!(got, [hist("config|resetstat", 1, &[(1, 1)])]);
+    let stats = latencystats(&mut h);
+    let names: Vec<&str> = stats.iter().map(|(n, _)| n.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, ["config|resetstat", "latency|histogram"]);
+}
+
+#[test]
+fn histograms_of_slow_calls_are_within_their_bucket() {
+    // A clock that moves 3 ms at every read: each call takes a few ms.
+    let mut h = SingleHost::new();
+    let c = h.default_conn();
+    let clock = Slow(Cell::new(h.now_ms() * 1000));
+    for _ in 0..4 {
+        exec_slow(&mut h, c, &clock, "GET a");
+    }
+    let got = histograms(r(&mut h, "LATENCY HISTOGRAM get"));
+    assert_eq!(got.len(), 1);
+    let (_, calls, cdf) = &got[0];
+    assert_eq!(*calls, 4);
+    // The same few ms each time: one label, above 2 ms.
+    assert_eq!(cdf.len(), 1, "{cdf:?}");
+    assert!(cdf[0].0 >= 2113 && cdf[0].1 == 4, "{cdf:?}");
+    let stats = latencystats(&mut h);
+    let get = &stats.iter().find(|(n, _)| n == "get").unwrap().1;
+    let p50: f64 = get[0].1.parse().unwrap();
+    assert!((3000.0..cdf[0].0 as f64).contains(&p50), "{get:?}");
+}
+
+/// LATENCY HISTOGRAM's shape, as the command names and their calls.
+fn calls_of(h: Vec<Hist>) -> Vec<(String, i64)> {
+    h.into_iter().map(|(n, c, _)| (n, c)).collect()
+}
+
+/// INFO latencystats as command names and percentile names, sorted by command.
+fn latencystats_shape(info: &str) -> Vec<(String, Vec<String>)> {
+    let mut v: Vec<(String, Vec<String>)> = parse_latencystats(info)
+        .into_iter()
+        .map(|(n, f)| (n, f.into_iter().map(|(p, _)| p).collect()))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The same calls on redis-server and the single host give LATENCY HISTOGRAM and INFO
+/// latencystats of the same shape: the same commands with the same numbers of calls, the
+/// same fields and percentile names, in RESP2 and RESP3 (the latencies differ).
+#[test]
+fn latency_histogram_and_latencystats_have_redis_shape() {
+    let redis = Redis::start();
+    let mut c = redis.client();
+    let mut h = SingleHost::new();
+    for proto in ["2", "3"] {
+        let both = |c: &mut common::Client, h: &mut SingleHost, line: &str| {
+            let args = split(line);
+            (c.call(&args), h.run(&args))
+        };
+        both(&mut c, &mut h, &format!("HELLO {proto}"));
+        both(&mut c, &mut h, "CONFIG RESETSTAT");
+        for line in [
+            "SET a 1",
+            "SET b 2",
+            "GET a",
+            "MSET x 1 y 2",
+            "INCR a",
+            "INCR x",
+            "HSET a f v",
+            "CONFIG GET hz",
+            "CONFIG GET maxmemory",
+            "CLIENT GETNAME",
+            "LATENCY HISTOGRAM nosuch",
+        ] {
+            both(&mut c, &mut h, line);
+        }
+        for line in [
+            "LATENCY HISTOGRAM set SET get config|get hset nosuch config|nope",
+            "LATENCY HISTOGRAM CONFIG",
+            "LATENCY HISTOGRAM client latency",
+        ] {
+            let (want, got) = both(&mut c, &mut h, line);
+            // A container's subcommands come in Redis's dict order.
+            let (mut want, mut got) = (calls_of(histograms(want)), calls_of(histograms(got)));
+            want.sort();
+            got.sort();
+            assert_eq!(got, want, "{line} (RESP{proto})");
+        }
+        // Every command: Redis lists them in its dict's order.
+        let (want, got) = both(&mut c, &mut h, "LATENCY HISTOGRAM");
+        let (mut want, mut got) = (calls_of(histograms(want)), calls_of(histograms(got)));
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "RESP{proto}");
+        for percentiles in ["\"50 99 99.9\"", "\"0 0.0001 99.99999 100 -0\"", "\"\""] {
+            both(
+                &mut c,
+                &mut h,
+                &format!("CONFIG SET latency-tracking-info-percentiles {percentiles}"),
+            );
+            for line in ["INFO latencystats", "INFO everything"] {
+                let (want, got) = both(&mut c, &mut h, line);
+                let section = |v: &Value| {
+                    let t = text(v);
+                    let at = t.find("# Latencystats").expect("the section");
+                    let end = t[at..].find("\r\n\r\n").map_or(t.len(), |e| at + e + 2);
+                    t[at..end].to_string()
+                };
+                assert_eq!(
+                    latencystats_shape(&section(&got)),
+                    latencystats_shape(&section(&want)),
+                    "{line} with {percentiles} (RESP{proto})"
+                );
+            }
+        }
+        both(
+            &mut c,
+            &mut h,
+            "CONFIG SET latency-tracking-info-percentiles \"50 99 99.9\"",
+        );
+    }
+}
+
+/// The settings' replies and errors, byte for byte.
+#[test]
+fn latency_tracking_settings_match_redis() {
+    let redis = Redis::start();
+    let mut c = redis.client();
+    let mut h = SingleHost::new();
+    run_both(
+        &mut c,
+        &mut h,
+        &script(
+            r#"
+            CONFIG GET latency-tracking
+            CONFIG GET latency-tracking-info-percentiles
+            CONFIG SET latency-tracking maybe
+            CONFIG SET latency-tracking no
+            CONFIG GET latency-tracking
+            CONFIG SET latency-tracking YES
+            CONFIG SET latency-tracking-info-percentiles "99.9999999 0x10 5e1 -0 1e-7 .5 +5 0x.8p1"
+            CONFIG GET latency-tracking-info-percentiles
+            CONFIG SET latency-tracking-info-percentiles 1e400
+            CONFIG SET latency-tracking-info-percentiles 1e-400
+            CONFIG SET latency-tracking-info-percentiles inf
+            CONFIG SET latency-tracking-info-percentiles " 50"
+            CONFIG SET latency-tracking-info-percentiles "50 "
+            CONFIG SET latency-tracking-info-percentiles "50  99"
+            CONFIG SET latency-tracking-info-percentiles nan
+            CONFIG SET latency-tracking-info-percentiles 101
+            CONFIG SET latency-tracking-info-percentiles -1
+            CONFIG SET latency-tracking-info-percentiles "50 abc 101"
+            CONFIG SET latency-tracking-info-percentiles "101 abc"
+            CONFIG SET latency-tracking-info-percentiles 0x1p
+            CONFIG GET latency-tracking-info-percentiles
+            CONFIG SET latency-tracking-info-percentiles ""
+            CONFIG GET latency-tracking-info-percentiles
+            CONFIG SET latency-tracking-info-percentiles "50 99 99.9"
+            ~ CONFIG GET latency-tracking*
+            LATENCY HISTOGRAM nosuch
+            LATENCY HISTOGRAM ""
+            LATENCY HISTOGRAM hset config|nope get|x
+            COMMAND INFO latency|histogram
+            COMMAND GETKEYS LATENCY HISTOGRAM set
+            "#,
+        ),
+    );
 }

@@ -216,3 +216,156 @@ fn memory_usage_finds_keys_on_every_shard() {
         .expect("keys.count");
     assert_eq!(stats[at + 1], Value::Int(16));
 }
+
+/// A map reply's pairs (RESP2: a flat array of keys and values).
+fn pairs(v: Value) -> Vec<(Value, Value)> {
+    match v {
+        Value::Map(p) => p,
+        Value::Array(a) => a.chunks(2).map(|c| (c[0].clone(), c[1].clone())).collect(),
+        other => panic!("not a map: {other:?}"),
+    }
+}
+
+/// One command of LATENCY HISTOGRAM: (command, calls, [(label µs, cumulative calls)]).
+type Hist = (String, i64, Vec<(i64, i64)>);
+
+/// LATENCY HISTOGRAM for `names` (every command without).
+fn histograms(c: &mut Client, names: &[&str]) -> Vec<Hist> {
+    let mut args = vec!["LATENCY", "HISTOGRAM"];
+    args.extend_from_slice(names);
+    pairs(c.call(&args))
+        .into_iter()
+        .map(|(name, body)| {
+            let body = pairs(body);
+            assert_eq!(body[0].0, Value::Bulk(b"calls".to_vec()), "{body:?}");
+            assert_eq!(
+                body[1].0,
+                Value::Bulk(b"histogram_usec".to_vec()),
+                "{body:?}"
+            );
+            let cdf: Vec<(i64, i64)> = pairs(body[1].1.clone())
+                .iter()
+                .map(|(l, n)| (int(l), int(n)))
+                .collect();
+            (text(&name), int(&body[0].1), cdf)
+        })
+        .collect()
+}
+
+/// The calls LATENCY HISTOGRAM counts for one command (0 when it has none).
+fn calls(c: &mut Client, name: &str) -> i64 {
+    histograms(c, &[name]).first().map_or(0, |h| h.1)
+}
+
+/// INFO latencystats: the line of `name`, if any.
+fn latencystats_line(c: &mut Client, name: &str) -> Option<String> {
+    let info = match c.call(&["INFO", "latencystats"]) {
+        Value::Bulk(b) => String::from_utf8(b).unwrap(),
+        other => panic!("{other:?}"),
+    };
+    let prefix = format!("latency_percentiles_usec_{name}:");
+    info.split("\r\n")
+        .find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
+}
+
+/// A percentile's value (µs) in an INFO latencystats line.
+fn percentile(line: &str, p: &str) -> f64 {
+    line.split(',')
+        .find_map(|f| f.strip_prefix(&format!("p{p}=")))
+        .unwrap_or_else(|| panic!("p{p} in {line}"))
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn latency_histograms_sum_every_thread() {
+    let srv = server();
+    let mut admin = srv.client();
+    assert_eq!(admin.call(&["CONFIG", "RESETSTAT"]), ok());
+    // Eight connections: two on each thread.
+    let mut clients = named_clients(&srv, 8);
+    for (i, c) in clients.iter_mut().enumerate() {
+        for _ in 0..3 {
+            // Runs on the connection's thread.
+            c.call(&["ECHO", "x"]);
+        }
+        // A key on any shard: it may run on another thread than the connection's.
+        assert_eq!(c.call(&["SET", &format!("key:{i}"), "v"]), ok());
+    }
+    // A spike on one thread.
+    assert_eq!(clients[6].call(&["DEBUG", "SLEEP", "0.05"]), ok());
+    // Every connection, whatever its thread, sees every thread's calls.
+    for c in clients.iter_mut().take(4) {
+        assert_eq!(calls(c, "echo"), 24);
+        assert_eq!(calls(c, "set"), 8);
+        assert_eq!(calls(c, "client|setname"), 8);
+        assert_eq!(calls(c, "client"), 8);
+        let debug = histograms(c, &["debug"]);
+        assert_eq!(debug.len(), 1);
+        let (_, n, cdf) = &debug[0];
+        assert_eq!(*n, 1);
+        // 50 ms and a little: within 67633 µs.
+        assert_eq!(cdf.as_slice(), [(67633, 1)], "{debug:?}");
+    }
+    let all = histograms(&mut admin, &[]);
+    let names: HashSet<&str> = all.iter().map(|h| h.0.as_str()).collect();
+    for n in [
+        "echo",
+        "set",
+        "debug",
+        "client|setname",
+        "latency|histogram",
+        "config|resetstat",
+    ] {
+        assert!(names.contains(n), "{n} missing from {names:?}");
+    }
+    // The cumulative counts end at the calls.
+    for (name, n, cdf) in &all {
+        assert_eq!(cdf.last().map(|x| x.1), Some(*n), "{name}: {cdf:?}");
+    }
+    // INFO latencystats: every thread's histograms summed; the spike shows from a
+    // connection of another thread.
+    for c in clients.iter_mut().take(2) {
+        let echo = latencystats_line(c, "echo").expect("echo");
+        assert!(percentile(&echo, "50") < 10_000.0, "{echo}");
+        let debug = latencystats_line(c, "debug").expect("debug");
+        for p in ["50", "99", "99.9"] {
+            assert!(percentile(&debug, p) >= 50_000.0, "{debug}");
+        }
+    }
+    // latency-tracking reaches every thread.
+    assert_eq!(
+        clients[3].call(&["CONFIG", "SET", "latency-tracking", "no"]),
+        ok()
+    );
+    for c in clients.iter_mut() {
+        c.call(&["ECHO", "y"]);
+    }
+    assert_eq!(calls(&mut admin, "echo"), 24);
+    assert_eq!(latencystats_line(&mut admin, "echo"), None);
+    assert_eq!(
+        clients[3].call(&["CONFIG", "SET", "latency-tracking", "yes"]),
+        ok()
+    );
+    for c in clients.iter_mut() {
+        c.call(&["ECHO", "z"]);
+    }
+    assert_eq!(calls(&mut admin, "echo"), 32);
+    // As do the percentiles INFO shows.
+    assert_eq!(
+        clients[2].call(&[
+            "CONFIG",
+            "SET",
+            "latency-tracking-info-percentiles",
+            "0 100"
+        ]),
+        ok()
+    );
+    let echo = latencystats_line(&mut clients[1], "echo").expect("echo");
+    assert!(echo.starts_with("p0=") && echo.contains(",p100="), "{echo}");
+    // CONFIG RESETSTAT forgets them on every thread.
+    assert_eq!(clients[5].call(&["CONFIG", "RESETSTAT"]), ok());
+    let left = histograms(&mut clients[4], &[]);
+    let names: Vec<&str> = left.iter().map(|h| h.0.as_str()).collect();
+    assert_eq!(names, ["config|resetstat"], "{left:?}");
+}
