@@ -547,7 +547,9 @@ impl Clients {
             let Some(conn) = self.get_mut(c) else {
                 continue;
             };
-            if conn.killed {
+            // CLIENT REPLY OFF drops messages as it drops replies (Redis's
+            // `prepareClientToWrite`); the subscriber still counts as a receiver.
+            if conn.killed || conn.reply.off {
                 continue;
             }
             let is_caller = Some(c) == caller;

@@ -116,3 +116,25 @@ fn monitor_shows_commands_after_they_ran_and_exec_with_its_commands() {
         "CONFIG (admin) is not shown"
     );
 }
+
+#[test]
+fn client_reply_off_drops_messages_but_still_counts_the_receiver() {
+    let mut h = SingleHost::new();
+    let (s, p) = (h.connect(), h.connect());
+    h.run_on(s, &["HELLO", "3"]);
+    h.run_on(s, &["SUBSCRIBE", "x"]);
+    assert!(h.try_run_on(s, &["CLIENT", "REPLY", "OFF"]).is_none());
+    assert_eq!(h.run_on(p, &["PUBLISH", "x", "dropped"]), Value::Int(1));
+    assert!(h.pushes(s).is_empty());
+    assert_eq!(
+        h.run_on(s, &["CLIENT", "REPLY", "ON"]),
+        Value::Simple(b"OK".to_vec())
+    );
+    assert_eq!(h.run_on(p, &["PUBLISH", "x", "kept"]), Value::Int(1));
+    let got = h.pushes(s);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        format!("{:?}", got[0]).contains(&format!("{:?}", b"kept")),
+        "{got:?}"
+    );
+}
