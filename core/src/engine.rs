@@ -1403,10 +1403,14 @@ impl Engine {
     /// OFF or SKIP says so, and moves SKIP on to the next command (Redis's `resetClient`).
     /// Hosts call it after every command of a connection whose [`ReplyFlags`] are not
     /// plain (and may after any).
+    #[inline]
     pub fn reply_done(&mut self, c: ConnId, out: &mut Vec<u8>, mark: usize) {
         let Some(conn) = self.conn_mut(c) else {
             return;
         };
+        if conn.reply.plain() {
+            return;
+        }
         let r = &mut conn.reply;
         if r.off || r.skip {
             out.truncate(mark.min(out.len()));
@@ -1423,7 +1427,19 @@ impl Engine {
     /// may write or be replicated (PUBLISH and SPUBLISH too), and EXEC of a transaction
     /// that queued one, as Redis's `processCommand`. Marks the connection postponed (or
     /// not).
+    #[inline]
     fn held_by_pause(&mut self, slot: usize, idx: usize, host: &dyn Host) -> Option<u64> {
+        if !self.clients.registry.maybe_paused() {
+            // No pause anywhere (the common case): one atomic load.
+            if let Some(Some(conn)) = self.clients.slots.get_mut(slot) {
+                conn.postponed = false;
+            }
+            return None;
+        }
+        self.held_by_pause_slow(slot, idx, host)
+    }
+
+    fn held_by_pause_slow(&mut self, slot: usize, idx: usize, host: &dyn Host) -> Option<u64> {
         let reg = &self.clients.registry;
         let mut held = None;
         if reg.maybe_paused() {

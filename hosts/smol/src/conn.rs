@@ -284,6 +284,10 @@ impl Conn<'_> {
     /// Moves the messages delivered to this connection (pub/sub, MONITOR) to its output.
     fn take_pushes(&mut self) {
         let mut engine = self.shard.engine.borrow_mut();
+        if !engine.clients.registry().hub.active() {
+            // Nobody subscribes or monitors anywhere: nothing can have been delivered.
+            return;
+        }
         let pushed = engine.take_push(self.id);
         if !pushed.is_empty() {
             if self.pending_output() == 0 {
@@ -843,10 +847,10 @@ impl Conn<'_> {
             self.out.drain(..self.sent);
             self.sent = 0;
         }
-        self.shard
-            .engine
-            .borrow_mut()
-            .set_out_pending(self.id, self.out.len() - self.sent);
+        let mut engine = self.shard.engine.borrow_mut();
+        if engine.clients.registry().hub.active() {
+            engine.set_out_pending(self.id, self.out.len() - self.sent);
+        }
         Ok(())
     }
 
