@@ -1167,6 +1167,9 @@ pub(crate) struct Call<'r> {
     /// A blocking command that finds nothing may block ([`Action::Block`]); otherwise (in
     /// MULTI) it answers as if timed out.
     pub may_block: bool,
+    /// When the caller already read the clock for this call (Unix µs), that time: the
+    /// handler's "now" (one clock read fewer per command); 0: read it.
+    pub start_us: u64,
 }
 
 /// The engine of one thread.
@@ -1858,6 +1861,7 @@ impl Engine {
                 remote: None,
                 touch: true,
                 may_block: false,
+                start_us: start,
             },
             args,
             out,
@@ -1922,7 +1926,10 @@ impl Engine {
         args: Args<'_>,
         out: &mut Vec<u8>,
     ) -> (Action, bool) {
-        let now_us = host.now_us();
+        let now_us = match call.start_us {
+            0 => host.now_us(),
+            t => t,
+        };
         let entry = &self.state.commands.entries[call.idx];
         let Some(handler) = entry.spec.handler else {
             return (Action::Continue, false);
@@ -2086,6 +2093,7 @@ impl Engine {
                 remote: None,
                 touch: true,
                 may_block: false,
+                start_us: start,
             },
             args.as_args(),
             &mut acc.out,
